@@ -1,0 +1,1 @@
+"""Mission Control: the operations UI for django-rocketjob inside the Django admin."""

@@ -1,0 +1,79 @@
+"""django-rocketjob: Rocket Job for Django on MongoDB.
+
+The public API, grouped::
+
+    from rocketjob import Job, before, after, around, throttle
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ClaimFilter",
+    "ConfigurationError",
+    "InvalidTransitionError",
+    # Jobs
+    "Job",
+    "JobException",
+    "JobValidationError",
+    # Errors
+    "RocketJobError",
+    "StateConflictError",
+    "UnknownJobClassError",
+    "UnknownJobFieldError",
+    "__version__",
+    # Callbacks and throttles
+    "after",
+    "around",
+    "before",
+    "throttle",
+]
+
+# Job classes are mongoengine documents; importing them needs Django settings to be loadable
+# only when they are used, so resolve the names lazily (like django.contrib modules do).
+_LAZY = {
+    "Job": "rocketjob.job",
+    "JobException": "rocketjob.plugins.job.model",
+    "ClaimFilter": "rocketjob.plugins.job.worker",
+    "before": "rocketjob.plugins.job.callbacks",
+    "after": "rocketjob.plugins.job.callbacks",
+    "around": "rocketjob.plugins.job.callbacks",
+    "throttle": "rocketjob.plugins.job.throttle",
+    "RocketJobError": "rocketjob.exceptions",
+    "ConfigurationError": "rocketjob.exceptions",
+    "InvalidTransitionError": "rocketjob.exceptions",
+    "JobValidationError": "rocketjob.exceptions",
+    "StateConflictError": "rocketjob.exceptions",
+    "UnknownJobClassError": "rocketjob.exceptions",
+    "UnknownJobFieldError": "rocketjob.exceptions",
+}
+
+if TYPE_CHECKING:
+    from rocketjob.exceptions import (
+        ConfigurationError,
+        InvalidTransitionError,
+        JobValidationError,
+        RocketJobError,
+        StateConflictError,
+        UnknownJobClassError,
+        UnknownJobFieldError,
+    )
+    from rocketjob.job import Job
+    from rocketjob.plugins.job.callbacks import after, around, before
+    from rocketjob.plugins.job.model import JobException
+    from rocketjob.plugins.job.throttle import throttle
+    from rocketjob.plugins.job.worker import ClaimFilter
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'rocketjob' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,57 @@
+"""``rocketjob.Job``: the base class of every job, composed only of plugins.
+
+One document per job in the ``rocketjob_jobs`` collection; subclasses share it through
+mongoengine inheritance (``_cls``). Subclass it, declare fields, implement ``perform``::
+
+    class ReportJob(Job):
+        priority = 30                      # class-level default of an inherited field
+        report_date = me.DateTimeField(user_editable=True, copy_on_restart=True)
+
+        def perform(self):
+            build_report(self.report_date)
+
+    ReportJob.create(report_date=date.today())
+"""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+from rocketjob.document import JobMetaclass
+from rocketjob.plugins.job.callbacks import CallbacksMixin
+from rocketjob.plugins.job.logger import LoggerMixin
+from rocketjob.plugins.job.model import JobModel
+from rocketjob.plugins.job.persistence import PersistenceMixin
+from rocketjob.plugins.job.state_machine import StateMachineMixin
+from rocketjob.plugins.job.throttle import ThrottleMixin
+from rocketjob.plugins.job.worker import WorkerMixin
+
+JOBS_COLLECTION = "rocketjob_jobs"
+
+
+class Job(
+    WorkerMixin,
+    ThrottleMixin,
+    StateMachineMixin,
+    CallbacksMixin,
+    LoggerMixin,
+    PersistenceMixin,
+    JobModel,
+    me.Document,
+    metaclass=JobMetaclass,
+):
+    """A unit of work stored as one MongoDB document and run by a worker."""
+
+    meta = {
+        "collection": JOBS_COLLECTION,
+        "db_alias": "rocketjob",
+        "allow_inheritance": True,
+        "index_cls": False,
+        "auto_create_index": False,
+        "indexes": [
+            # The claim: state=queued sorted by priority (then _id, the natural order).
+            {"fields": ["state", "priority"], "name": "rocketjob_claim"},
+            {"fields": ["completed_at"], "name": "rocketjob_completed_at"},
+            {"fields": ["_cls"], "name": "rocketjob_class"},
+        ],
+    }

@@ -1,0 +1,1 @@
+"""The plugins every job is composed of (see :class:`rocketjob.Job`)."""

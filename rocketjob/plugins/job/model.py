@@ -1,0 +1,154 @@
+"""The fields every job has, and the helpers that only read them.
+
+Field options understood by django-rocketjob (mongoengine keeps unknown field keyword
+arguments as attributes, so they can be declared on any field):
+
+* ``user_editable=True``: Mission Control's edit form and Dirmon properties may set it.
+* ``copy_on_restart=True``: copied into the next instance when a Cron job schedules itself.
+"""
+
+from __future__ import annotations
+
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+import mongoengine as me
+
+from rocketjob.fields import UTCDateTimeField
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+STATES = ("queued", "running", "completed", "failed", "aborted", "paused")
+MAX_MESSAGE_CHARS = 16_384
+MAX_BACKTRACE_LINES = 100
+
+
+def utc_now() -> datetime:
+    """Now, as a timezone-aware UTC datetime truncated to MongoDB's millisecond precision."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Treat naive datetimes as UTC so comparisons never mix naive and aware values."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class JobException(me.EmbeddedDocument):
+    """The last exception a job (or slice) raised: class, message, backtrace, worker."""
+
+    class_name = me.StringField(required=True)
+    message = me.StringField(default="")
+    backtrace = me.ListField(me.StringField())
+    worker_name = me.StringField()
+    record_number = me.IntField()
+
+    @classmethod
+    def from_exception(
+        cls, exc: BaseException, worker_name: str | None = None, record_number: int | None = None
+    ) -> JobException:
+        """Capture ``exc``; long messages and backtraces are truncated to fit a document."""
+        lines = traceback.format_exception(exc)
+        backtrace = [line.rstrip("\n") for chunk in lines for line in chunk.splitlines()]
+        klass = type(exc)
+        return cls(
+            class_name=f"{klass.__module__}.{klass.__qualname__}".removeprefix("builtins."),
+            message=str(exc)[:MAX_MESSAGE_CHARS],
+            backtrace=backtrace[-MAX_BACKTRACE_LINES:],
+            worker_name=worker_name,
+            record_number=record_number,
+        )
+
+
+class JobModel:
+    """Fields of the inventory's job table; validated by mongoengine on every save."""
+
+    description = me.StringField(max_length=1000, user_editable=True, copy_on_restart=True)
+    priority = me.IntField(
+        default=50, min_value=1, max_value=100, user_editable=True, copy_on_restart=True
+    )
+    run_at = UTCDateTimeField(user_editable=True)
+    expires_at = UTCDateTimeField(copy_on_restart=True)
+    destroy_on_complete = me.BooleanField(default=True, copy_on_restart=True)
+    log_level = me.StringField(choices=LOG_LEVELS, user_editable=True, copy_on_restart=True)
+    state = me.StringField(default="queued", choices=STATES, required=True)
+    created_at = UTCDateTimeField(default=utc_now, required=True)
+    started_at = UTCDateTimeField()
+    completed_at = UTCDateTimeField()
+    failure_count = me.IntField(default=0, min_value=0)
+    worker_name = me.StringField()
+    percent_complete = me.IntField(default=0, min_value=0, max_value=100)
+    exception = me.EmbeddedDocumentField(JobException)
+    throttle_group = me.StringField(user_editable=True, copy_on_restart=True)
+    throttled_by = me.StringField()
+    throttled_at = UTCDateTimeField()
+
+    #: Whether a running job may be paused (batch jobs are; plain jobs are not).
+    pausable: bool = False
+
+    # Provided by mongoengine's Document; declared for type checkers.
+    _fields: dict[str, Any]
+    pk: Any
+    id: Any
+
+    @classmethod
+    def user_editable_fields(cls) -> list[str]:
+        """Names of the fields Mission Control may edit."""
+        return [name for name, f in cls._fields.items() if getattr(f, "user_editable", False)]
+
+    @classmethod
+    def copy_on_restart_fields(cls) -> list[str]:
+        """Names of the fields copied into the next instance of a restarting job."""
+        return [name for name, f in cls._fields.items() if getattr(f, "copy_on_restart", False)]
+
+    @property
+    def class_name(self) -> str:
+        return type(self).__name__
+
+    def is_expired(self) -> bool:
+        expires_at = as_utc(self.expires_at)
+        return expires_at is not None and expires_at <= utc_now()
+
+    def is_scheduled(self) -> bool:
+        run_at = as_utc(self.run_at)
+        return self.state == "queued" and run_at is not None and run_at > utc_now()
+
+    def duration_seconds(self) -> float | None:
+        """Seconds from start to completion (or to now while running)."""
+        started = as_utc(self.started_at)
+        if started is None:
+            return None
+        finished = as_utc(self.completed_at) or utc_now()
+        return max(0.0, (finished - started).total_seconds())
+
+    def status(self) -> dict[str, Any]:
+        """A plain dict describing the job, suitable for JSON, logs and dashboards."""
+        data: dict[str, Any] = {
+            "id": str(self.pk) if self.pk else None,
+            "class_name": self.class_name,
+            "description": self.description,
+            "state": self.state,
+            "priority": self.priority,
+            "percent_complete": self.percent_complete,
+            "failure_count": self.failure_count,
+            "created_at": self.created_at,
+            "run_at": self.run_at,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "worker_name": self.worker_name,
+            "duration_seconds": self.duration_seconds(),
+            "scheduled": self.is_scheduled(),
+            "expired": self.is_expired(),
+        }
+        if self.exception is not None:
+            data["exception"] = {
+                "class_name": self.exception.class_name,
+                "message": self.exception.message,
+                "worker_name": self.exception.worker_name,
+            }
+        return data
+
+    def __str__(self) -> str:
+        return f"{self.class_name}({self.pk or 'unsaved'})"

@@ -1,0 +1,193 @@
+"""Creating, loading and atomically updating jobs, and the class-level queries (scopes).
+
+All writes that change a job's state go through :meth:`rocketjob_persist_transition`, a single
+``find_one_and_update`` whose filter includes the expected current state. Everything else is
+plain mongoengine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mongoengine as me
+from mongoengine.errors import FieldDoesNotExist, NotRegistered
+from pymongo import ReturnDocument
+
+from rocketjob.exceptions import (
+    JobValidationError,
+    StateConflictError,
+    UnknownJobClassError,
+    UnknownJobFieldError,
+)
+from rocketjob.plugins.job.model import STATES, utc_now
+
+
+class PersistenceMixin:
+    """Class-level constructors and queries, and atomic instance updates."""
+
+    # Provided by mongoengine's Document.
+    objects: Any
+    _class_name: str
+    _subclasses: tuple[str, ...]
+    pk: Any
+
+    # -- creation -------------------------------------------------------------------------
+    @classmethod
+    def build(cls, **fields: Any) -> Any:
+        """Instantiate without saving; unknown fields raise UnknownJobFieldError."""
+        try:
+            return cls(**fields)
+        except FieldDoesNotExist as exc:
+            unknown = sorted(set(fields) - set(cls._fields))  # type: ignore[attr-defined]
+            raise UnknownJobFieldError(
+                f"{cls.__name__} has no field(s) {unknown}; declared fields: {sorted(cls._fields)}"  # type: ignore[attr-defined]
+            ) from exc
+
+    @classmethod
+    def create(cls, **fields: Any) -> Any:
+        """Validate and enqueue a new job; returns the saved job."""
+        job = cls.build(**fields)
+        job.save(force_insert=True)
+        return job
+
+    def validate(self, clean: bool = True) -> None:
+        """mongoengine validation, raising :class:`JobValidationError` with every field's error."""
+        try:
+            super().validate(clean=clean)  # type: ignore[misc]
+        except JobValidationError:
+            raise
+        except me.ValidationError as exc:
+            error = JobValidationError(f"{type(self).__name__} is invalid: {_describe(exc)}")
+            error.errors = exc.errors
+            error.field_name = exc.field_name
+            raise error from exc
+
+    # -- loading --------------------------------------------------------------------------
+    @classmethod
+    def _from_son(cls, son: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._from_son(son, *args, **kwargs)  # type: ignore[misc]
+        except NotRegistered as exc:
+            raise UnknownJobClassError(son.get("_cls", "?"), son.get("_id")) from exc
+
+    @classmethod
+    def load(cls, job_id: Any) -> Any:
+        """The job with ``job_id`` (any class); raises UnknownJobClassError or DoesNotExist."""
+        raw = cls._get_collection().find_one({"_id": _object_id(job_id)})  # type: ignore[attr-defined]
+        if raw is None:
+            raise cls.DoesNotExist(f"no job with id {job_id}")  # type: ignore[attr-defined]
+        return cls._from_son(raw)
+
+    # -- atomic updates -------------------------------------------------------------------
+    def rocketjob_persist_transition(self, event: str, expected: dict[str, Any]) -> None:
+        """Save changed fields only if the stored job still matches ``expected``."""
+        if self.pk is None:
+            self.save(force_insert=True)  # type: ignore[attr-defined]
+            return
+        self.validate()
+        sets, unsets = self._delta()  # type: ignore[attr-defined]
+        update: dict[str, Any] = {}
+        if sets:
+            update["$set"] = sets
+        if unsets:
+            update["$unset"] = unsets
+        if not update:
+            return
+        stored = self._get_collection().find_one_and_update(  # type: ignore[attr-defined]
+            {"_id": self.pk, **expected},
+            update,
+            projection={"state": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        if stored is None:
+            current = self._get_collection().find_one({"_id": self.pk}, {"state": 1})  # type: ignore[attr-defined]
+            actual = current.get("state") if current else None
+            if current:
+                self.reload()  # type: ignore[attr-defined]
+            raise StateConflictError(self, event, expected.get("state", "?"), actual)
+        self._clear_changed_fields()  # type: ignore[attr-defined]
+
+    def set_fields(self, **fields: Any) -> None:
+        """Atomically ``$set`` fields on the stored job without touching anything else."""
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.validate()
+        sets, unsets = self._delta()  # type: ignore[attr-defined]
+        update: dict[str, Any] = {}
+        if sets:
+            update["$set"] = sets
+        if unsets:
+            update["$unset"] = unsets
+        if update:
+            self._get_collection().update_one({"_id": self.pk}, update)  # type: ignore[attr-defined]
+        self._clear_changed_fields()  # type: ignore[attr-defined]
+
+    # -- scopes ---------------------------------------------------------------------------
+    @classmethod
+    def queued_now(cls) -> Any:
+        """Queued jobs whose run_at has come."""
+        now = utc_now()
+        return cls.objects(state="queued").filter(
+            __raw__={"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]}
+        )
+
+    @classmethod
+    def scheduled(cls) -> Any:
+        """Queued jobs that wait for a future run_at."""
+        return cls.objects(state="queued", run_at__gt=utc_now())
+
+    @classmethod
+    def expired(cls) -> Any:
+        """Jobs whose expires_at has passed."""
+        return cls.objects(expires_at__lte=utc_now())
+
+    @classmethod
+    def in_state(cls, state: str) -> Any:
+        if state not in STATES:
+            raise ValueError(f"unknown state {state!r}; expected one of {STATES}")
+        return cls.objects(state=state)
+
+    @classmethod
+    def counts_by_state(cls) -> dict[str, int]:
+        """Number of jobs of this class (and subclasses) per state; every state is present."""
+        counts = dict.fromkeys(STATES, 0)
+        pipeline = [
+            {"$match": {"_cls": {"$in": list(cls._subclasses)}}},
+            {"$group": {"_id": "$state", "count": {"$sum": 1}}},
+        ]
+        for row in cls._get_collection().aggregate(pipeline):  # type: ignore[attr-defined]
+            if row["_id"] in counts:
+                counts[row["_id"]] = int(row["count"])
+        return counts
+
+    @classmethod
+    def unknown_classes(cls) -> list[str]:
+        """Stored job class names this process cannot load (e.g. removed or not imported)."""
+        stored = cls._get_collection().distinct("_cls")  # type: ignore[attr-defined]
+        from rocketjob.document import registered_job_classes
+
+        known = registered_job_classes()
+        return sorted(name for name in stored if name not in known)
+
+    def run_now(self) -> None:
+        """Make a scheduled job run as soon as a worker is free (clears run_at)."""
+        self.set_fields(run_at=None)
+
+
+def _object_id(value: Any) -> Any:
+    from bson import ObjectId
+    from bson.errors import InvalidId
+
+    if isinstance(value, ObjectId):
+        return value
+    try:
+        return ObjectId(str(value))
+    except InvalidId as exc:
+        raise ValueError(f"{value!r} is not a job id") from exc
+
+
+def _describe(exc: me.ValidationError) -> str:
+    errors = exc.to_dict() if exc.errors else {}
+    if not errors:
+        return exc.message
+    return "; ".join(f"{name}: {message}" for name, message in sorted(errors.items()))

@@ -1,0 +1,86 @@
+"""Throttles: reasons a worker should not start a job it has just claimed.
+
+A throttle is a method returning True when the job must wait. When one fires, the worker puts
+the job back in the queue, records ``throttled_by``, and excludes jobs like it (its class, its
+throttle group, or just its id) from its own claims until ``re_check_seconds`` pass, so it does
+not claim the same job again and again.
+
+The always-on throttle is ``throttle_running_jobs``: a cap on running jobs of the class, or of
+the job's ``throttle_group`` across classes. Define your own::
+
+    class ApiJob(Job):
+        @throttle(exclude="class")
+        def api_is_down(self) -> bool:
+            return not api_health_ok()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, TypeVar
+
+Exclude = Literal["class", "id", "group"]
+F = TypeVar("F", bound=Callable[..., bool])
+_MARK = "_rocketjob_throttle"
+
+
+def throttle(exclude: Exclude = "class") -> Callable[[F], F]:
+    """Declare a throttle method; ``exclude`` says which jobs to skip while it holds."""
+    if exclude not in ("class", "id", "group"):
+        raise ValueError("exclude must be 'class', 'id' or 'group'")
+
+    def mark(function: F) -> F:
+        setattr(function, _MARK, exclude)
+        return function
+
+    return mark
+
+
+class ThrottleMixin:
+    """Evaluates throttles; includes the running-jobs cap."""
+
+    #: Maximum running jobs of this class (or of its throttle_group); None means no cap.
+    throttle_running_jobs: ClassVar[int | None] = None
+
+    objects: Any
+    pk: Any
+    throttle_group: Any
+    _class_name: str
+
+    @classmethod
+    def rocketjob_throttle_methods(cls) -> list[tuple[str, Exclude]]:
+        found: dict[str, Exclude] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                kind = getattr(value, _MARK, None)
+                if kind is not None:
+                    found[name] = kind
+        return list(found.items())
+
+    @throttle(exclude="group")
+    def throttle_running_jobs_exceeded(self) -> bool:
+        """True when the running-jobs cap of the class (or throttle_group) is reached."""
+        limit = self.throttle_running_jobs
+        if not limit or limit <= 0:
+            return False
+        query: dict[str, Any] = {"state": "running", "_id": {"$ne": self.pk}}
+        if self.throttle_group:
+            query["throttle_group"] = self.throttle_group
+        else:
+            query["_cls"] = self._class_name
+        running = self._get_collection().count_documents(query, limit=limit)  # type: ignore[attr-defined]
+        return bool(running >= limit)
+
+    def rocketjob_evaluate_throttles(self) -> tuple[str, dict[str, Any]] | None:
+        """The first throttle that holds, and the claim filter that excludes jobs like this one."""
+        for name, exclude in self.rocketjob_throttle_methods():
+            if getattr(self, name)():
+                return name, self.rocketjob_throttle_filter(exclude)
+        return None
+
+    def rocketjob_throttle_filter(self, exclude: Exclude) -> dict[str, Any]:
+        if exclude == "id":
+            return {"_id": self.pk}
+        if exclude == "group" and self.throttle_group:
+            return {"throttle_group": self.throttle_group}
+        return {"_cls": self._class_name}

@@ -1,0 +1,242 @@
+"""Running jobs: inline (``perform_now``) and by a worker that claims them from the queue.
+
+The claim is one atomic ``find_one_and_update`` over ``state=queued, run_at<=now`` plus the
+worker's filters, sorted by ``(priority, _id)``, that sets ``state=running``, ``worker_name``
+and ``started_at``. It returns the claimed document, so starting a job costs one round trip;
+``before_start``/``after_start`` callbacks run afterwards and only their changes are written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from rocketjob.exceptions import StateConflictError
+from rocketjob.plugins.job.model import utc_now
+
+
+@dataclass
+class ClaimFilter:
+    """Which jobs a worker may claim: classes by regex, a raw where-filter, and exclusions
+    added by throttles (cleared every ``re_check_seconds``)."""
+
+    include: str = ""
+    exclude: str = ""
+    where: dict[str, Any] = field(default_factory=dict)
+    excluded: dict[str, set[Any]] = field(default_factory=dict)
+
+    def exclude_value(self, field_name: str, value: Any) -> None:
+        self.excluded.setdefault(field_name, set()).add(value)
+
+    def reset_exclusions(self) -> None:
+        self.excluded.clear()
+
+    def class_names(self, candidates: Iterable[tuple[str, type]]) -> list[str]:
+        """Stored class names (``_cls``) the worker may claim among ``candidates``."""
+        include = re.compile(self.include) if self.include else None
+        exclude = re.compile(self.exclude) if self.exclude else None
+        names = []
+        for stored, klass in candidates:
+            dotted = f"{klass.__module__}.{klass.__qualname__}"
+            if include and not include.search(dotted):
+                continue
+            if exclude and exclude.search(dotted):
+                continue
+            if stored in self.excluded.get("_cls", ()):
+                continue
+            names.append(stored)
+        return names
+
+    def query(self, candidates: Iterable[tuple[str, type]]) -> dict[str, Any]:
+        """The Mongo filter for claimable queued jobs (without state/run_at)."""
+        query: dict[str, Any] = {"_cls": {"$in": self.class_names(candidates)}}
+        for field_name, values in self.excluded.items():
+            if field_name != "_cls":
+                query[field_name] = {"$nin": sorted(values, key=str)}
+        if self.where:
+            query = {"$and": [query, self.where]}
+        return query
+
+
+class _ClassOrInstanceMethod:
+    """``MyJob.perform_now(**fields)`` builds and runs a job; ``job.perform_now()`` runs it."""
+
+    def __get__(self, job: Any, owner: type) -> Any:
+        if job is not None:
+            return job.rocketjob_perform_inline
+
+        def build_and_perform(**fields: Any) -> Any:
+            return owner.build(**fields).rocketjob_perform_inline()  # type: ignore[attr-defined]
+
+        return build_and_perform
+
+
+class WorkerMixin:
+    """``perform_now`` and the worker-side claim/run protocol."""
+
+    objects: Any
+    pk: Any
+    state: str
+    worker_name: Any
+    _class_name: str
+    _subclasses: tuple[str, ...]
+
+    def perform(self) -> Any:
+        """The work of the job. Subclasses must implement it."""
+        raise NotImplementedError(f"{type(self).__name__} must define perform()")
+
+    # -- inline ---------------------------------------------------------------------------
+    #: Run inline without saving; exceptions are re-raised.
+    perform_now = _ClassOrInstanceMethod()
+
+    def rocketjob_perform_inline(self) -> Any:
+        """Run in this thread without saving: start, perform, complete (or fail and re-raise)."""
+        if self.may("start"):  # type: ignore[attr-defined]
+            self.fire("start", persist=False, worker_name="inline")  # type: ignore[attr-defined]
+        try:
+            result = self.rocketjob_run_perform()
+        except Exception as exc:
+            if self.may("fail"):  # type: ignore[attr-defined]
+                self.fire("fail", persist=False, exception=exc, worker_name="inline")  # type: ignore[attr-defined]
+            raise
+        if self.may("complete"):  # type: ignore[attr-defined]
+            self.fire("complete", persist=False)  # type: ignore[attr-defined]
+        return result
+
+    def rocketjob_run_perform(self) -> Any:
+        """perform() inside the before/around/after perform callbacks."""
+        self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
+        result = self.rocketjob_run_around("perform", self.perform)  # type: ignore[attr-defined]
+        self.rocketjob_run_callbacks("after", "perform")  # type: ignore[attr-defined]
+        return result
+
+    # -- worker protocol ------------------------------------------------------------------
+    @classmethod
+    def rocketjob_claimable_classes(cls) -> list[tuple[str, type]]:
+        from rocketjob.document import registered_job_classes
+
+        known = registered_job_classes()
+        return [(name, known[name]) for name in cls._subclasses if name in known]
+
+    @classmethod
+    def rocketjob_claim(cls, worker_name: str, claim_filter: ClaimFilter | None = None) -> Any:
+        """Atomically claim the next runnable job (highest priority, oldest first), or None."""
+        claim_filter = claim_filter or ClaimFilter()
+        now = utc_now()
+        query = {
+            "state": "queued",
+            "$or": [{"run_at": None}, {"run_at": {"$lte": now}}],
+            **claim_filter.query(cls.rocketjob_claimable_classes()),
+        }
+        raw = cls._get_collection().find_one_and_update(  # type: ignore[attr-defined]
+            query,
+            {
+                "$set": {"state": "running", "worker_name": worker_name, "started_at": now},
+                "$unset": {"throttled_by": "", "throttled_at": ""},
+            },
+            sort=[("priority", 1), ("_id", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if raw is None else cls._from_son(raw)  # type: ignore[attr-defined]
+
+    @classmethod
+    def rocketjob_next_job(cls, worker_name: str, claim_filter: ClaimFilter) -> Any:
+        """Claim the next job this worker should run, or None when there is nothing to do.
+
+        Expired jobs are destroyed instead of run. A job whose throttle holds is released back
+        to the queue and jobs like it are excluded from ``claim_filter`` (the caller clears the
+        exclusions every ``re_check_seconds``). A job whose start callbacks raise is failed.
+        """
+        while True:
+            job = cls.rocketjob_claim(worker_name, claim_filter)
+            if job is None:
+                return None
+            if job.is_expired():
+                job.logger.info("destroyed: expired at %s", job.expires_at)
+                job.delete()
+                continue
+            throttled = job.rocketjob_evaluate_throttles()
+            if throttled is not None:
+                name, excluded = throttled
+                job.rocketjob_release(name)
+                for field_name, value in excluded.items():
+                    claim_filter.exclude_value(field_name, value)
+                continue
+            return job
+
+    @classmethod
+    def requeue_dead_server(cls, server_name: str) -> int:
+        """Re-queue every running job that a worker of ``server_name`` had claimed.
+
+        Called when a server is found to be a zombie, or shuts down with work in flight. Each
+        job goes through its ``requeue`` event, so plugins (e.g. Batch) can add their own
+        handling. Returns how many jobs were re-queued.
+        """
+        prefix = f"^{re.escape(server_name)}:"
+        requeued = 0
+        for job in cls.objects(state="running", worker_name__regex=prefix):
+            try:
+                job.requeue(server_name)
+                requeued += 1
+            except StateConflictError:
+                continue
+        return requeued
+
+    def rocketjob_release(self, throttled_by: str) -> None:
+        """Put a claimed job back in the queue because ``throttled_by`` holds."""
+        self._get_collection().update_one(  # type: ignore[attr-defined]
+            {"_id": self.pk, "state": "running", "worker_name": self.worker_name},
+            {
+                "$set": {
+                    "state": "queued",
+                    "throttled_by": throttled_by,
+                    "throttled_at": utc_now(),
+                },
+                "$unset": {"worker_name": "", "started_at": ""},
+            },
+        )
+
+    def rocketjob_start_claimed(self) -> None:
+        """Run start callbacks for a job the claim already moved to running."""
+        self.rocketjob_run_callbacks("before", "start")  # type: ignore[attr-defined]
+        self.rocketjob_run_callbacks("after", "start")  # type: ignore[attr-defined]
+        if self._get_changed_fields():  # type: ignore[attr-defined]
+            self.rocketjob_persist_transition(  # type: ignore[attr-defined]
+                "start", {"state": "running", "worker_name": self.worker_name}
+            )
+
+    def rocketjob_work(
+        self, worker_name: str, should_stop: Callable[[], bool] | None = None
+    ) -> None:
+        """Process a claimed job: perform it, then complete or fail it.
+
+        ``should_stop`` tells long-running work (batch slices) when to return early: the
+        worker is shutting down or should look for higher-priority work. A plain job's
+        perform runs to its end.
+
+        A state change made meanwhile by someone else (abort, pause, fail from Mission
+        Control) wins: the conflict is logged and the job is left as they set it.
+        """
+        logger = self.logger  # type: ignore[attr-defined]
+        try:
+            with logger.measure("perform"):
+                self.rocketjob_start_claimed()
+                self.rocketjob_run_perform()
+        except Exception as exc:
+            logger.exception("perform raised %s", type(exc).__name__)
+            self.rocketjob_fail_safely(exc, worker_name)
+            return
+        try:
+            self.fire("complete", precondition={"worker_name": worker_name})  # type: ignore[attr-defined]
+        except StateConflictError as conflict:
+            logger.warning("not completed: %s", conflict)
+
+    def rocketjob_fail_safely(self, exc: BaseException, worker_name: str) -> None:
+        try:
+            self.fire("fail", exception=exc, worker_name=worker_name)  # type: ignore[attr-defined]
+        except StateConflictError as conflict:
+            self.logger.warning("not failed: %s", conflict)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""A Django app holding the job classes used by tests (workers import it by name)."""

@@ -1,0 +1,42 @@
+"""Job classes shared by tests and the worker processes tests start."""
+
+from __future__ import annotations
+
+import time
+
+import mongoengine as me
+
+from rocketjob import Job
+
+
+class NoopJob(Job):
+    """Does nothing; used to count claims and completions."""
+
+    destroy_on_complete = False
+
+    def perform(self) -> None:
+        return None
+
+
+class CountingJob(Job):
+    """Records each perform in a side-effect collection, so duplicates are detectable."""
+
+    destroy_on_complete = False
+    sleep_seconds = me.FloatField(default=0.0)
+
+    def perform(self) -> None:
+        from rocketjob.connection import jobs_db
+
+        if self.sleep_seconds:
+            time.sleep(self.sleep_seconds)
+        jobs_db()["test_side_effects"].insert_one({"job_id": self.pk, "worker": self.worker_name})
+
+
+class FailingJob(Job):
+    """Always raises; its message is attacker-controlled in some tests."""
+
+    destroy_on_complete = False
+    message = me.StringField(default="boom")
+
+    def perform(self) -> None:
+        raise ValueError(self.message)
