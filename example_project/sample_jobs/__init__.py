@@ -1,0 +1,1 @@
+"""Sample jobs shown by `make demo`."""
