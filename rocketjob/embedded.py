@@ -186,6 +186,10 @@ def _live_clients(data_dir: Path) -> list[int]:
     return alive
 
 
+# Servers this process started, kept referenced so the Popen is reaped when stopped.
+_started: dict[Path, EmbeddedServer] = {}
+
+
 def ensure_shared_server(data_dir: str | Path) -> str:
     """Return the URL of this project's embedded server, starting it if nobody has.
 
@@ -199,6 +203,7 @@ def ensure_shared_server(data_dir: str | Path) -> str:
             server = EmbeddedServer(data=str(data_dir / DATA_FILE), work_dir=str(data_dir))
             server.start(detach=True)
             assert server.process is not None
+            _started[data_dir] = server
             state = {"pid": server.process.pid, "port": server.port}
             (data_dir / "server.json").write_text(json.dumps(state))
         (data_dir / "clients").mkdir(exist_ok=True)
@@ -217,7 +222,10 @@ def release_shared_server(data_dir: str | Path) -> None:
         if _live_clients(data_dir):
             return
         state = _read_state(data_dir)
-        if state is not None:
+        own = _started.pop(data_dir, None)
+        if own is not None and own.process is not None and state is not None:
+            own.stop()
+        elif state is not None:
             stop_pid(int(state["pid"]))
         (data_dir / "server.json").unlink(missing_ok=True)
 

@@ -40,3 +40,6 @@ class FailingJob(Job):
 
     def perform(self) -> None:
         raise ValueError(self.message)
+
+
+from tests.jobsapp.foundation_jobs import *  # noqa: E402, F403

@@ -63,13 +63,16 @@ class ThrottleMixin:
         limit = self.throttle_running_jobs
         if not limit or limit <= 0:
             return False
-        query: dict[str, Any] = {"state": "running", "_id": {"$ne": self.pk}}
+        query: dict[str, Any] = {"state": "running"}
         if self.throttle_group:
             query["throttle_group"] = self.throttle_group
         else:
             query["_cls"] = self._class_name
-        running = self._get_collection().count_documents(query, limit=limit)  # type: ignore[attr-defined]
-        return bool(running >= limit)
+        # Count everything running and discount this job, rather than filtering on _id: simpler
+        # for the server's planner and correct on every MongoDB-protocol server we support.
+        running = self._get_collection().count_documents(query, limit=limit + 1)  # type: ignore[attr-defined]
+        others = running - (1 if getattr(self, "state", None) == "running" else 0)
+        return bool(others >= limit)
 
     def rocketjob_evaluate_throttles(self) -> tuple[str, dict[str, Any]] | None:
         """The first throttle that holds, and the claim filter that excludes jobs like this one."""

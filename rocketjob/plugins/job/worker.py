@@ -178,7 +178,9 @@ class WorkerMixin:
         """
         prefix = f"^{re.escape(server_name)}:"
         requeued = 0
-        for job in cls.objects(state="running", worker_name__regex=prefix):
+        # A string $regex (not a compiled BSON regex): portable to every server we support.
+        owned = {"state": "running", "worker_name": {"$regex": prefix}}
+        for job in cls.objects(__raw__=owned):
             try:
                 job.requeue(server_name)
                 requeued += 1
