@@ -14,14 +14,21 @@ __version__ = "0.1.0"
 __all__ = [
     "ClaimFilter",
     "ConfigurationError",
+    "Cron",  # plugins: Cron ... Transaction
+    "DuplicateJobError",
     "InvalidTransitionError",
     # Jobs
     "Job",
     "JobException",
     "JobValidationError",
+    "ProcessingWindow",
+    "Retry",
     # Errors
     "RocketJobError",
+    "Singleton",
     "StateConflictError",
+    "ThrottleDependentJobs",
+    "Transaction",
     "UnknownJobClassError",
     "UnknownJobFieldError",
     "__version__",
@@ -49,6 +56,13 @@ _LAZY = {
     "StateConflictError": "rocketjob.exceptions",
     "UnknownJobClassError": "rocketjob.exceptions",
     "UnknownJobFieldError": "rocketjob.exceptions",
+    "Cron": "rocketjob.plugins.cron",
+    "DuplicateJobError": "rocketjob.plugins.exclusive",
+    "ProcessingWindow": "rocketjob.plugins.processing_window",
+    "Retry": "rocketjob.plugins.retry",
+    "Singleton": "rocketjob.plugins.singleton",
+    "ThrottleDependentJobs": "rocketjob.plugins.throttle_dependent_jobs",
+    "Transaction": "rocketjob.plugins.transaction",
 }
 
 if TYPE_CHECKING:
@@ -62,10 +76,17 @@ if TYPE_CHECKING:
         UnknownJobFieldError,
     )
     from rocketjob.job import Job
+    from rocketjob.plugins.cron import Cron
+    from rocketjob.plugins.exclusive import DuplicateJobError
     from rocketjob.plugins.job.callbacks import after, around, before
     from rocketjob.plugins.job.model import JobException
     from rocketjob.plugins.job.throttle import throttle
     from rocketjob.plugins.job.worker import ClaimFilter
+    from rocketjob.plugins.processing_window import ProcessingWindow
+    from rocketjob.plugins.retry import Retry
+    from rocketjob.plugins.singleton import Singleton
+    from rocketjob.plugins.throttle_dependent_jobs import ThrottleDependentJobs
+    from rocketjob.plugins.transaction import Transaction
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,163 @@
+"""Job classes for the plugin and built-in job tests (imported by jobs.py for workers)."""
+
+from __future__ import annotations
+
+import mongoengine as me
+
+from rocketjob import (
+    Cron,
+    Job,
+    ProcessingWindow,
+    Retry,
+    Singleton,
+    ThrottleDependentJobs,
+    Transaction,
+    throttle,
+)
+
+__all__ = [
+    "BlockerJob",
+    "CronEndJob",
+    "CronNoopJob",
+    "DependentJob",
+    "GatedJob",
+    "GroupCapJob",
+    "GroupOtherJob",
+    "LedgerJob",
+    "RetryFailingJob",
+    "SingletonCronJob",
+    "SingletonNoopJob",
+    "WindowJob",
+    "work_next",
+]
+
+
+class SingletonNoopJob(Singleton, Job):
+    destroy_on_complete = False
+    note = me.StringField()
+
+    def perform(self) -> None:
+        return None
+
+
+class CronNoopJob(Cron, Job):
+    destroy_on_complete = False
+    cron_schedule = "*/5 * * * *"
+    note = me.StringField(user_editable=True, copy_on_restart=True)
+    scratch = me.StringField()
+
+    def perform(self) -> None:
+        return None
+
+
+class CronEndJob(Cron, Job):
+    """Creates its next instance only when it completes, fails or is aborted."""
+
+    destroy_on_complete = False
+    cron_after_start = False
+    cron_schedule = "0 2 * * * Europe/London"
+    should_fail = me.BooleanField(default=False, copy_on_restart=True)
+
+    def perform(self) -> None:
+        if self.should_fail:
+            raise RuntimeError("cron end job failed on purpose")
+
+
+class SingletonCronJob(Singleton, Cron, Job):
+    """Both exclusive rules on one class."""
+
+    destroy_on_complete = False
+    cron_schedule = "0 * * * *"
+
+    def perform(self) -> None:
+        return None
+
+
+class RetryFailingJob(Retry, Job):
+    destroy_on_complete = False
+    retry_limit = 3
+
+    def perform(self) -> None:
+        raise ConnectionError("flaky service is down")
+
+
+class WindowJob(ProcessingWindow, Job):
+    destroy_on_complete = False
+    processing_schedule = "0 22 * * *"
+    processing_duration = 3600
+
+    def perform(self) -> None:
+        return None
+
+
+class LedgerJob(Transaction, Job):
+    """Writes rows to a SQL table; raises after writing when ``fail_after`` is set."""
+
+    destroy_on_complete = False
+    amount = me.IntField(default=1)
+    fail_after = me.BooleanField(default=False)
+
+    def perform(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO plugin_ledger (amount) VALUES (%s)", [self.amount])
+        if self.fail_after:
+            raise RuntimeError("ledger failure after the insert")
+
+
+class BlockerJob(Job):
+    destroy_on_complete = False
+
+    def perform(self) -> None:
+        return None
+
+
+class DependentJob(ThrottleDependentJobs, Job):
+    destroy_on_complete = False
+    depends_on = ("BlockerJob",)
+
+    def perform(self) -> None:
+        return None
+
+
+class GroupCapJob(Job):
+    destroy_on_complete = False
+    throttle_running_jobs = 1
+
+    def perform(self) -> None:
+        return None
+
+
+class GroupOtherJob(Job):
+    destroy_on_complete = False
+    throttle_running_jobs = 1
+
+    def perform(self) -> None:
+        return None
+
+
+class GatedJob(Job):
+    """A user-defined throttle: holds while the gate document says closed."""
+
+    destroy_on_complete = False
+
+    @throttle(exclude="class")
+    def gate_closed(self) -> bool:
+        from rocketjob.connection import jobs_db
+
+        gate = jobs_db()["test_gate"].find_one({"_id": "gate"})
+        return bool(gate and gate.get("closed"))
+
+    def perform(self) -> None:
+        return None
+
+
+def work_next(worker_name: str = "test-host:1:0", claim_filter: object = None) -> Job | None:
+    """Claim and run the next job as a worker thread would; returns it (or None)."""
+    from rocketjob import ClaimFilter
+
+    job = Job.rocketjob_next_job(worker_name, claim_filter or ClaimFilter())  # type: ignore[arg-type]
+    if job is not None:
+        job.rocketjob_work(worker_name)
+    return job
