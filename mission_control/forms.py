@@ -1,0 +1,99 @@
+"""The job edit form: one typed input per ``user_editable`` field of the job's class.
+
+mongoengine field types map to Django form fields (choices become a select, lists of choices
+a multi-select, dicts and other lists JSON). Django validates the input's type; the job's own
+mongoengine validation then runs, and its errors are shown against the fields they concern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mongoengine as me
+from django import forms
+
+from rocketjob.exceptions import JobValidationError
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def form_field_for(name: str, field: Any) -> forms.Field:
+    """A Django form field for one mongoengine field."""
+    required = bool(field.required) or field.default is not None
+    common: dict[str, Any] = {"required": required, "label": name.replace("_", " ").capitalize()}
+    choices = getattr(field, "choices", None)
+    if isinstance(field, me.BooleanField):
+        return forms.BooleanField(required=False, label=common["label"])
+    if choices:
+        values = [c[0] if isinstance(c, list | tuple) else c for c in choices]
+        options = [(str(v), str(v)) for v in values]
+        if not required:
+            options.insert(0, ("", "---------"))
+        coerce = type(values[0]) if values else str
+        return forms.TypedChoiceField(choices=options, coerce=coerce, empty_value=None, **common)
+    if isinstance(field, me.IntField):
+        return forms.IntegerField(min_value=field.min_value, max_value=field.max_value, **common)
+    if isinstance(field, me.FloatField):
+        return forms.FloatField(min_value=field.min_value, max_value=field.max_value, **common)
+    if isinstance(field, me.DecimalField):
+        return forms.DecimalField(min_value=field.min_value, max_value=field.max_value, **common)
+    if isinstance(field, me.DateTimeField):
+        widget = forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format=DATETIME_FORMAT
+        )
+        return forms.DateTimeField(widget=widget, **common)
+    if isinstance(field, me.ListField) and getattr(field.field, "choices", None):
+        inner = [c[0] if isinstance(c, list | tuple) else c for c in field.field.choices]
+        return forms.MultipleChoiceField(
+            choices=[(str(v), str(v)) for v in inner], required=False, label=common["label"]
+        )
+    if isinstance(field, me.ListField | me.DictField):
+        return forms.JSONField(required=False, label=common["label"])
+    if isinstance(field, me.StringField):
+        max_length = field.max_length
+        widget = forms.Textarea(attrs={"rows": 3}) if (max_length or 1001) > 255 else None
+        return forms.CharField(max_length=max_length, widget=widget, **common)
+    return forms.JSONField(**common)
+
+
+class JobEditForm(forms.Form):
+    """Built per job class; ``changes()`` returns only the fields the user changed."""
+
+    def __init__(self, job: Any, *args: Any, **kwargs: Any) -> None:
+        self.job = job
+        initial = {name: getattr(job, name) for name in job.user_editable_fields()}
+        super().__init__(*args, initial=initial, **kwargs)
+        for name in job.user_editable_fields():
+            self.fields[name] = form_field_for(name, job._fields[name])
+
+    def changes(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if value == "" and not self.fields[name].required:
+                value = None
+            if value != getattr(self.job, name):
+                result[name] = value
+        return result
+
+    def save(self) -> list[str]:
+        """Validate with the job's own rules and ``$set`` the changes; returns changed names.
+
+        Errors from the job's validation are added to the form (nothing is saved).
+        """
+        changes = self.changes()
+        if not changes:
+            return []
+        before = {name: getattr(self.job, name) for name in changes}
+        try:
+            self.job.set_fields(**changes)
+        except JobValidationError as exc:
+            for name, value in before.items():
+                setattr(self.job, name, value)
+            errors = exc.errors or {}
+            for name in changes:
+                if name in errors:
+                    self.add_error(name, str(getattr(errors[name], "message", errors[name])))
+            if not any(name in errors for name in changes):
+                self.add_error(None, str(exc))
+            return []
+        return sorted(changes)

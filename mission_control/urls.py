@@ -1,0 +1,32 @@
+"""URL patterns of Mission Control, mounted by the admin (see :mod:`mission_control.admin`).
+
+They live under the admin's URL of each unmanaged model, e.g. ``/admin/mission_control/job/``,
+and are named in the admin's namespace (``admin:mission_control_job_detail``). ``wrap`` is the
+admin site's ``admin_view``: staff login, CSRF protection and no caching for every view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import URLPattern, path
+
+from mission_control.views import jobs
+
+Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def job_patterns(wrap: Wrap) -> list[URLPattern]:
+    return [
+        path("", wrap(jobs.job_list), name="mission_control_job_changelist"),
+        path("state/<str:state>/", wrap(jobs.job_list), name="mission_control_job_list"),
+        path("bulk/", wrap(jobs.job_bulk), name="mission_control_job_bulk"),
+        path("<str:job_id>/", wrap(jobs.job_detail), name="mission_control_job_detail"),
+        path("<str:job_id>/edit/", wrap(jobs.job_edit), name="mission_control_job_edit"),
+        path(
+            "<str:job_id>/action/<str:action_name>/",
+            wrap(jobs.job_action),
+            name="mission_control_job_action",
+        ),
+    ]

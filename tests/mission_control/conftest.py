@@ -1,0 +1,44 @@
+"""Fixtures for Mission Control: users holding each role, logged-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+from mission_control.roles import ensure_role_groups
+
+
+@pytest.fixture
+def make_client(db: Any) -> Callable[..., Client]:
+    """``make_client("manager")``: a client logged in as a staff user holding that role.
+
+    ``make_client(None)`` is staff without any Mission Control permission;
+    ``make_client(perms=[...])`` grants exactly the listed codenames.
+    """
+    groups = ensure_role_groups()
+    counter = iter(range(1000))
+
+    def make(
+        role: str | None = "view", perms: list[str] | None = None, staff: bool = True
+    ) -> Client:
+        user = User.objects.create_user(f"user{next(counter)}", password="pw", is_staff=staff)
+        if role:
+            user.groups.add(groups[role])
+        for codename in perms or []:
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label="mission_control", codename=codename)
+            )
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_client_mc(make_client: Callable[..., Client]) -> Client:
+    return make_client("admin")
