@@ -44,3 +44,4 @@ class FailingJob(Job):
 
 from tests.jobsapp.foundation_jobs import *  # noqa: E402, F403
 from tests.jobsapp.plugin_jobs import *  # noqa: E402, F403
+from tests.jobsapp.runtime_jobs import *  # noqa: E402, F403
