@@ -48,6 +48,8 @@ CRON_KEY = ExclusiveKey(
 class Cron(ExclusiveMixin):
     """Re-schedules itself from ``cron_schedule``; one live instance per class and schedule."""
 
+    # A cleared schedule is stored as "" (not None: mongoengine turns None back into the class
+    # default, e.g. ``cron_schedule = "0 2 * * *"`` on a subclass, when a job is loaded).
     cron_schedule = me.StringField(user_editable=True, copy_on_restart=True)
     rocketjob_cron_key = me.StringField()
 
@@ -100,9 +102,10 @@ class Cron(ExclusiveMixin):
         schedule = self.cron_schedule
         # Release this instance's key in the database first: the next one needs it.
         self._get_collection().update_one(  # type: ignore[attr-defined]
-            {"_id": self.pk}, {"$unset": {"cron_schedule": "", "rocketjob_cron_key": ""}}
+            {"_id": self.pk},
+            {"$set": {"cron_schedule": ""}, "$unset": {"rocketjob_cron_key": ""}},
         )
-        self.cron_schedule = None
+        self.cron_schedule = ""
         self.rocketjob_cron_key = None
         self.rocketjob_cron_create_next(schedule)
 
@@ -114,7 +117,7 @@ class Cron(ExclusiveMixin):
         self._rocketjob_cron_next = None
         if not self.cron_after_start and self.cron_schedule:
             self._rocketjob_cron_next = self.cron_schedule
-            self.cron_schedule = None
+            self.cron_schedule = ""
 
     @after("complete")
     @after("fail")
