@@ -166,9 +166,7 @@ def test_restarting_the_chain_while_the_next_exists_logs_instead_of_failing(
 
 
 def _run_threads(target, count: int) -> None:  # type: ignore[no-untyped-def]
-    threads = [
-        threading.Thread(target=target, args=(() if count == 8 else (i,))) for i in range(count)
-    ]
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
