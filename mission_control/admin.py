@@ -50,3 +50,8 @@ class MissionControlAdmin(admin.ModelAdmin):
 @admin.register(models.Job)
 class JobAdmin(MissionControlAdmin):
     patterns = staticmethod(urls.job_patterns)
+
+
+@admin.register(models.Server)
+class ServerAdmin(MissionControlAdmin):
+    patterns = staticmethod(urls.server_patterns)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from mission_control.views import jobs
+from mission_control.views import jobs, servers
 
 Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -28,5 +28,24 @@ def job_patterns(wrap: Wrap) -> list[URLPattern]:
             "<str:job_id>/action/<str:action_name>/",
             wrap(jobs.job_action),
             name="mission_control_job_action",
+        ),
+    ]
+
+
+def server_patterns(wrap: Wrap) -> list[URLPattern]:
+    return [
+        path("", wrap(servers.server_list), name="mission_control_server_changelist"),
+        path("state/<str:state>/", wrap(servers.server_list), name="mission_control_server_list"),
+        path("workers/", wrap(servers.worker_list), name="mission_control_server_workers"),
+        path("bulk/", wrap(servers.server_bulk), name="mission_control_server_bulk"),
+        path(
+            "destroy-zombies/",
+            wrap(servers.server_destroy_zombies),
+            name="mission_control_server_destroy_zombies",
+        ),
+        path(
+            "action/<str:action_name>/",
+            wrap(servers.server_action),
+            name="mission_control_server_action",
         ),
     ]

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from mission_control.jobs_data import counts_by_list
 
@@ -44,12 +45,16 @@ def render(
 ) -> TemplateResponse:
     """Render inside the admin: its sidebar, user tools, breadcrumbs and the job counts."""
     site = admin_site(request)
+    can_view_servers = request.user.has_perm("mission_control.view_server")
     full = {
         **site.each_context(request),
         "title": title,
         "mc_counts": counts_by_list(),
         "mc_refresh_seconds": REFRESH_SECONDS,
-        "mc_can_view_servers": request.user.has_perm("mission_control.view_server"),
+        "mc_can_view_servers": can_view_servers,
+        "mc_workers_url": reverse("admin:mission_control_server_workers", current_app=site.name)
+        if can_view_servers
+        else "",
         **context,
     }
     request.current_app = site.name
