@@ -45,3 +45,5 @@ class FailingJob(Job):
 from tests.jobsapp.foundation_jobs import *  # noqa: E402, F403
 from tests.jobsapp.plugin_jobs import *  # noqa: E402, F403
 from tests.jobsapp.runtime_jobs import *  # noqa: E402, F403
+from tests.jobsapp.batch_jobs import *  # noqa: E402, F403
+from tests.jobsapp.mission_control_jobs import *  # noqa: E402, F403
