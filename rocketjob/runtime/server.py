@@ -79,7 +79,8 @@ class Server(me.Document):
     heartbeat = me.EmbeddedDocumentField(Heartbeat, default=Heartbeat)
     include_filter = me.StringField()
     exclude_filter = me.StringField()
-    where_filter = me.DictField()
+    #: JSON text: a Mongo query has ``$`` keys, which documents may not store as keys.
+    where_filter = me.StringField()
 
     meta = {
         "collection": SERVERS_COLLECTION,

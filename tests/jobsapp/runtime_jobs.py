@@ -41,7 +41,7 @@ class RuntimeJob(Job):
             return
         from rocketjob.connection import jobs_db
 
-        jobs_db()[kind].insert_one({"job_id": self.pk, "worker": self.worker_name})
+        jobs_db()[kind].insert_one({"job_id": str(self.pk), "worker": self.worker_name})
 
 
 class RuntimeFailJob(Job):

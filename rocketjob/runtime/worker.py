@@ -1,0 +1,219 @@
+"""``Worker``: one thread that claims jobs and runs them until told to stop.
+
+The loop: claim the next job (``Job.rocketjob_next_job``), run it (``job.rocketjob_work``),
+repeat; sleep up to ``max_poll_seconds`` (with jitter) when there is nothing to do. Throttle
+exclusions are cleared every ``re_check_seconds``. Database errors never kill the thread: they
+are retried with backoff, and a job whose completion could not be written is finished when the
+database returns (see ``completion``). Any other exception in the loop itself (not in
+``perform``, which fails the job) is logged and ends the thread; the supervisor's next
+rebalance starts a replacement, which first re-queues any job its predecessor had claimed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.errors import PyMongoError
+
+from rocketjob.conf import RocketJobSettings
+from rocketjob.exceptions import InvalidTransitionError, StateConflictError, UnknownJobClassError
+from rocketjob.plugins.job.model import utc_now
+from rocketjob.plugins.job.worker import ClaimFilter
+from rocketjob.runtime import completion
+from rocketjob.runtime.backoff import Backoff, retry_db
+
+logger = logging.getLogger(__name__)
+
+
+class WorkerKilled(Exception):
+    """Raised inside a worker thread by a ``kill`` event; a job it interrupts fails."""
+
+
+@dataclass(frozen=True)
+class CurrentJob:
+    job_id: str
+    job_class: str
+    started_at: datetime
+
+
+class Worker:
+    """A worker thread named ``<server name>:<index>``."""
+
+    def __init__(
+        self,
+        server_name: str,
+        index: int,
+        settings: RocketJobSettings,
+        claim_filter: ClaimFilter,
+        start_delay: float = 0.0,
+    ) -> None:
+        self.server_name = server_name
+        self.index = index
+        self.name = f"{server_name}:{index}"
+        self.settings = settings
+        self.claim_filter = claim_filter
+        self.start_delay = start_delay
+        self.current: CurrentJob | None = None
+        self.crashed: BaseException | None = None
+        self.killed = False
+        self._stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run, name=f"rocketjob-worker-{index}", daemon=True
+        )
+
+    # -- control (any thread) -------------------------------------------------------------
+    def start(self) -> Worker:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the current job, then exit."""
+        self._stop.set()
+
+    def kill(self) -> bool:
+        """Raise WorkerKilled inside the thread now (at its next Python instruction).
+
+        A thread blocked in C code (a socket read, ``time.sleep``) sees it when that returns.
+        """
+        self.killed = True
+        self._stop.set()
+        ident = self.thread.ident
+        if ident is None or not self.thread.is_alive():
+            return False
+        changed = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(ident), ctypes.py_object(WorkerKilled)
+        )
+        return bool(changed == 1)
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def is_alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.thread.join(timeout)
+
+    # -- the thread -----------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except WorkerKilled:
+            logger.warning("worker killed", extra={"worker": self.name})
+        except BaseException as exc:
+            self.crashed = exc
+            logger.exception(
+                "worker thread crashed; the supervisor will replace it",
+                extra={"worker": self.name},
+            )
+        finally:
+            self.current = None
+
+    def _loop(self) -> None:
+        if self.start_delay and self._stop.wait(self.start_delay):
+            return
+        self._recover("re-queue claims of a previous thread")
+        backoff = Backoff(cap=max(1.0, self.settings.heartbeat_seconds))
+        next_reset = time.monotonic() + self.settings.re_check_seconds
+        while not self._stop.is_set():
+            if time.monotonic() >= next_reset:
+                self.claim_filter.reset_exclusions()
+                next_reset = time.monotonic() + self.settings.re_check_seconds
+            try:
+                job = self._claim()
+            except PyMongoError:
+                # The claim may have been applied with its answer lost: recover it later.
+                if self._stop.wait(backoff.next_delay()):
+                    break
+                self._recover("re-queue uncertain claims")
+                continue
+            backoff.reset()
+            if job is None:
+                self._stop.wait(self.settings.max_poll_seconds * random.uniform(0.5, 1.0))
+                continue
+            self._execute(job)
+            if self.killed:
+                raise WorkerKilled(f"worker {self.name} killed")
+
+    def _claim(self) -> Any:
+        from rocketjob.job import Job
+
+        try:
+            return Job.rocketjob_next_job(self.name, self.claim_filter)
+        except PyMongoError as exc:
+            from rocketjob.runtime import health
+
+            health.record_failure()
+            logger.warning(
+                "claim failed: %s", exc, extra={"worker": self.name, "error": str(exc)[:500]}
+            )
+            raise
+
+    def _execute(self, job: Any) -> None:
+        self.current = CurrentJob(str(job.pk), type(job).__name__, utc_now())
+        outcome = completion.watch_perform(job)
+        deadline = time.monotonic() + self.settings.re_check_seconds
+
+        def should_stop() -> bool:
+            return self._stop.is_set() or time.monotonic() > deadline
+
+        try:
+            job.rocketjob_work(self.name, should_stop)
+        except PyMongoError as exc:
+            from rocketjob.runtime import health
+
+            health.record_failure()
+            logger.warning(
+                "could not record the end of a job; retrying until the database is back",
+                extra={"worker": self.name, "job_id": str(job.pk), "error": str(exc)[:500]},
+            )
+            done = retry_db(
+                lambda: completion.finish(job, self.name, self.server_name, outcome),
+                f"finish job {job.pk}",
+            )
+            logger.info("finished job after outage: %s", done, extra={"job_id": str(job.pk)})
+        finally:
+            self.current = None
+
+    def _recover(self, what: str) -> None:
+        try:
+            retry_db(self._requeue_own_claims, what, self._stop)
+        except PyMongoError:
+            return  # stopping while the database is down: the server's exit re-queues
+
+    def _requeue_own_claims(self) -> int:
+        """Re-queue jobs still running under this worker's name while it runs none.
+
+        Happens after a claim whose answer was lost, or when this thread replaces one that
+        crashed or was killed holding a job. Batch jobs (which many workers share) are left
+        to their own recovery.
+        """
+        from rocketjob.job import Job
+
+        requeued = 0
+        owned = Job._get_collection().find(
+            {"state": "running", "worker_name": self.name}, {"_id": 1}
+        )
+        for raw in list(owned):
+            try:
+                job = Job.load(raw["_id"])
+            except (UnknownJobClassError, Job.DoesNotExist) as exc:
+                logger.warning("cannot re-queue job %s: %s", raw["_id"], exc)
+                continue
+            if "sub_state" in job._fields:
+                continue
+            try:
+                job.requeue(self.server_name)
+            except (StateConflictError, InvalidTransitionError) as exc:
+                logger.info("job %s changed meanwhile: %s", raw["_id"], exc)
+                continue
+            requeued += 1
+            logger.warning("re-queued a job this worker had lost", extra={"job_id": str(job.pk)})
+        return requeued
