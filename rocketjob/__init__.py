@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "Batch",
     "ClaimFilter",
     "ConfigurationError",
     "Cron",  # plugins: Cron ... Transaction
@@ -43,6 +44,7 @@ __all__ = [
 # only when they are used, so resolve the names lazily (like django.contrib modules do).
 _LAZY = {
     "Job": "rocketjob.job",
+    "Batch": "rocketjob.batch",
     "JobException": "rocketjob.plugins.job.model",
     "ClaimFilter": "rocketjob.plugins.job.worker",
     "before": "rocketjob.plugins.job.callbacks",
@@ -66,6 +68,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from rocketjob.batch import Batch
     from rocketjob.exceptions import (
         ConfigurationError,
         InvalidTransitionError,

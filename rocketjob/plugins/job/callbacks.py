@@ -26,7 +26,9 @@ from typing import Any, Literal, TypeVar
 
 Kind = Literal["before", "after", "around"]
 EVENTS = ("start", "complete", "fail", "retry", "pause", "resume", "abort", "requeue")
-CALLBACK_TARGETS = (*EVENTS, "perform")
+CALLBACK_TARGETS = (*EVENTS, "perform", "slice", "batch")
+#: Targets that wrap a body of work and therefore accept ``around`` callbacks.
+AROUND_TARGETS = ("perform", "slice")
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MARK = "_rocketjob_callback"
@@ -35,8 +37,8 @@ _MARK = "_rocketjob_callback"
 def _decorator(kind: Kind, target: str) -> Callable[[F], F]:
     if target not in CALLBACK_TARGETS:
         raise ValueError(f"unknown callback target {target!r}; expected one of {CALLBACK_TARGETS}")
-    if kind == "around" and target != "perform":
-        raise ValueError("around callbacks exist only for 'perform'")
+    if kind == "around" and target not in AROUND_TARGETS:
+        raise ValueError(f"around callbacks exist only for {AROUND_TARGETS}")
 
     def mark(function: F) -> F:
         marks = list(getattr(function, _MARK, ()))

@@ -62,6 +62,21 @@ class ClaimFilter:
         return query
 
 
+def batch_class_names(candidates: Iterable[tuple[str, type]]) -> list[str]:
+    """Stored names of the batch job classes among ``candidates`` (see rocketjob.batch)."""
+    return [name for name, klass in candidates if getattr(klass, "rocketjob_is_batch", False)]
+
+
+#: Called by ``requeue_dead_server`` with (job class, server name); each returns how many
+#: more jobs it touched. Batch registers one that re-queues the dead server's slices.
+_dead_server_hooks: list[Callable[[Any, str], int]] = []
+
+
+def register_dead_server_hook(hook: Callable[[Any, str], int]) -> None:
+    if hook not in _dead_server_hooks:
+        _dead_server_hooks.append(hook)
+
+
 class _ClassOrInstanceMethod:
     """``MyJob.perform_now(**fields)`` builds and runs a job; ``job.perform_now()`` runs it."""
 
@@ -124,14 +139,27 @@ class WorkerMixin:
 
     @classmethod
     def rocketjob_claim(cls, worker_name: str, claim_filter: ClaimFilter | None = None) -> Any:
-        """Atomically claim the next runnable job (highest priority, oldest first), or None."""
+        """Claim the next job to work on (highest priority, oldest first), or None.
+
+        Two kinds of work compete: queued jobs, claimed atomically (state=running,
+        worker_name, started_at), and running batch jobs whose slices are being processed,
+        which any number of workers *join* without writing to the job (its started_at and
+        worker_name stay those of the worker that started it). The best joinable batch job
+        is looked up first (a read); the queued claim then only takes a job of strictly
+        higher priority, so among equals work already started is finished first. When no
+        batch job classes are claimable, this is the single queued claim.
+        """
         claim_filter = claim_filter or ClaimFilter()
         now = utc_now()
-        query = {
+        candidates = cls.rocketjob_claimable_classes()
+        joinable = cls.rocketjob_find_joinable(candidates, claim_filter)
+        query: dict[str, Any] = {
             "state": "queued",
             "$or": [{"run_at": None}, {"run_at": {"$lte": now}}],
-            **claim_filter.query(cls.rocketjob_claimable_classes()),
+            **claim_filter.query(candidates),
         }
+        if joinable is not None:
+            query = {"$and": [query, {"priority": {"$lt": joinable.get("priority", 50)}}]}
         raw = cls._get_collection().find_one_and_update(  # type: ignore[attr-defined]
             query,
             {
@@ -141,7 +169,27 @@ class WorkerMixin:
             sort=[("priority", 1), ("_id", 1)],
             return_document=ReturnDocument.AFTER,
         )
-        return None if raw is None else cls._from_son(raw)  # type: ignore[attr-defined]
+        if raw is not None:
+            return cls._from_son(raw)  # type: ignore[attr-defined]
+        if joinable is None:
+            return None
+        job = cls._from_son(joinable)  # type: ignore[attr-defined]
+        job.rocketjob_joined = True
+        return job
+
+    @classmethod
+    def rocketjob_find_joinable(
+        cls, candidates: list[tuple[str, type]], claim_filter: ClaimFilter
+    ) -> dict[str, Any] | None:
+        """The highest-priority running batch job whose slices are processing (read only)."""
+        batch = [(n, k) for n, k in candidates if getattr(k, "rocketjob_is_batch", False)]
+        if not batch:
+            return None
+        query = {"state": "running", "sub_state": "processing", **claim_filter.query(batch)}
+        raw: dict[str, Any] | None = cls._get_collection().find_one(  # type: ignore[attr-defined]
+            query, sort=[("priority", 1), ("_id", 1)]
+        )
+        return raw
 
     @classmethod
     def rocketjob_next_job(cls, worker_name: str, claim_filter: ClaimFilter) -> Any:
@@ -155,6 +203,13 @@ class WorkerMixin:
             job = cls.rocketjob_claim(worker_name, claim_filter)
             if job is None:
                 return None
+            if getattr(job, "rocketjob_joined", False):
+                if job.rocketjob_can_join(worker_name):
+                    return job
+                # Nothing to take from it now (no queued slices, or its worker cap is
+                # reached): skip it until the runtime resets the exclusions.
+                claim_filter.exclude_value("_id", job.pk)
+                continue
             if job.is_expired():
                 job.logger.info("destroyed: expired at %s", job.expires_at)
                 job.delete()
@@ -186,6 +241,8 @@ class WorkerMixin:
                 requeued += 1
             except StateConflictError:
                 continue
+        for hook in _dead_server_hooks:
+            requeued += hook(cls, server_name)
         return requeued
 
     def rocketjob_release(self, throttled_by: str) -> None:

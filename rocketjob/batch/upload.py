@@ -1,0 +1,318 @@
+"""Upload: records from a file, stream, iterable, range or callback into input slices.
+
+Records are cut into slices of ``slice_size``, encoded once (checking the 16 MiB document
+limit before anything is sent) and inserted 20 slices per ``insert_many``.
+
+**A failed upload keeps nothing.** For a job that was never saved (the recommended way:
+``job = ImportJob.build(...); job.upload(path); job.save()``), the partial input collection
+is dropped and the job is never created. For a job that is already saved, the slices this
+upload inserted and that no worker has taken yet are deleted and ``record_count`` is left as
+it was. Either way :class:`UploadError` names the line (and record) at fault.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from bson.raw_bson import RawBSONDocument
+
+from rocketjob.batch.categories import InputCategory
+from rocketjob.batch.sources import is_path, is_text_stream, open_binary, wrap_binary
+from rocketjob.exceptions import RocketJobError
+from rocketjob.formats import Format, FormatError, decode_lines, number_lines
+from rocketjob.formats.base import NumberedLines, strip_newline
+from rocketjob.sliced.slices import MAX_DOCUMENT_BYTES, Slices, SliceTooLargeError
+
+SLICES_PER_INSERT = 20
+BYTES_PER_INSERT = 8 * 1024 * 1024
+Progress = Callable[[int], None]
+
+
+class UploadError(RocketJobError, ValueError):
+    """An upload failed; nothing it inserted was kept. ``line``/``record_number`` if known."""
+
+    def __init__(
+        self, message: str, *, line: int | None = None, record_number: int | None = None
+    ) -> None:
+        self.line = line
+        self.record_number = record_number
+        super().__init__(message)
+
+
+class _Records:
+    """Turns a source into (line number or None, record), capturing the header."""
+
+    def __init__(self, category: InputCategory, fmt: Format, columns: Any) -> None:
+        self.category = category
+        self.format = fmt
+        self.columns: list[str] | None = list(columns) if columns else None
+        self.from_file = False
+        self.header_seen = False
+
+    def from_source(self, source: Any, file_name: str | None, encoding: str) -> Iterator[Any]:
+        if is_path(source):
+            self.from_file = True
+            with open_binary(source) as stream:
+                yield from self.parse(decode_lines(stream, encoding))
+        elif hasattr(source, "read"):
+            self.from_file = True
+            if is_text_stream(source):
+                yield from self.parse(number_lines(source))
+            else:
+                yield from self.parse(decode_lines(wrap_binary(source, file_name), encoding))
+        else:
+            iterator = iter(source)
+            first = next(iterator, None)
+            if first is None:
+                return
+            items = itertools.chain([first], iterator)
+            if isinstance(first, str):
+                yield from self.parse(number_lines(items))
+            elif isinstance(first, bytes):
+                yield from self.parse(decode_lines(items, encoding))
+            else:
+                yield from ((None, record) for record in items)
+
+    def parse(self, lines: NumberedLines) -> Iterator[tuple[int, Any]]:
+        category, fmt = self.category, self.format
+        if category.mode == "line":
+            yield from ((number, strip_newline(text)) for number, text in lines)
+            return
+        rows = fmt.rows(lines)
+        if not fmt.tabular:
+            yield from self.checked_dicts(rows)
+            return
+        rules = category.column_rules()
+        declared = self.columns or category.columns or getattr(fmt, "columns", lambda: None)()
+        if declared:
+            self.columns = rules.apply(declared, line=None)
+        elif fmt.has_header:
+            for number, header in rows:
+                self.columns = rules.apply(header, line=number)
+                self.header_seen = True
+                break
+        if self.columns is None:
+            return
+        width = len(self.columns)
+        for number, row in rows:
+            if len(row) != width:
+                raise FormatError(
+                    f"{len(row)} value{'s' if len(row) != 1 else ''}, but the header has "
+                    f"{width} columns",
+                    line=number,
+                )
+            yield number, row
+
+    def checked_dicts(self, rows: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        category = self.category
+        if not (category.required_columns or category.allowed_columns):
+            yield from rows
+            return
+        rules = category.column_rules()
+        for number, record in rows:
+            if isinstance(record, dict):
+                rules.apply(list(record), line=number)
+            yield number, record
+
+
+class _Slicer:
+    """Cuts records into slices and inserts them in batches."""
+
+    def __init__(
+        self,
+        slices: Slices,
+        first_record_number: int,
+        slice_size: int,
+        progress: Progress | None,
+        before_first_insert: Callable[[], None],
+    ) -> None:
+        self.slices = slices
+        self.next_number = first_record_number
+        self.slice_size = slice_size
+        self.progress = progress
+        self.before_first_insert = before_first_insert
+        self.records: list[Any] = []
+        self.lines: list[int | None] = []
+        self.pending: list[RawBSONDocument] = []
+        self.pending_bytes = 0
+        self.inserted_any = False
+        self.record_count = 0
+        self.slice_count = 0
+
+    def add(self, line: int | None, record: Any) -> None:
+        self.records.append(record)
+        self.lines.append(line)
+        if len(self.records) >= self.slice_size:
+            self.cut()
+
+    def cut(self) -> None:
+        if self.records:
+            self.encode(self.next_number, self.records, self.lines)
+            self.next_number += len(self.records)
+            if self.progress is not None:
+                self.progress(len(self.records))
+            self.records, self.lines = [], []
+        if len(self.pending) >= SLICES_PER_INSERT or self.pending_bytes >= BYTES_PER_INSERT:
+            self.flush()
+
+    def encode(self, first: int, records: list[Any], lines: list[int | None]) -> None:
+        try:
+            document = self.slices.encode(first, records)
+        except SliceTooLargeError as exc:
+            if len(records) == 1:
+                where = f"line {lines[0]}: " if lines[0] is not None else ""
+                raise UploadError(
+                    f"{where}record {first} is {exc.size:,} bytes once stored, more than "
+                    f"MongoDB's {MAX_DOCUMENT_BYTES:,}-byte document limit",
+                    line=lines[0],
+                    record_number=first,
+                ) from None
+            half = len(records) // 2
+            self.encode(first, records[:half], lines[:half])
+            self.encode(first + half, records[half:], lines[half:])
+            return
+        self.pending.append(document)
+        self.pending_bytes += len(document.raw)
+        self.record_count += len(records)
+        self.slice_count += 1
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        if not self.inserted_any:
+            self.before_first_insert()
+            self.inserted_any = True
+        self.slices.insert_encoded(self.pending)
+        self.pending, self.pending_bytes = [], 0
+
+    def finish(self) -> None:
+        self.cut()
+        self.flush()
+
+
+def range_records(numbers: range, slice_size: int) -> Iterator[tuple[None, list[int]]]:
+    """One ``[first, last]`` record per slice_size integers of ``numbers`` (step 1 or -1)."""
+    if numbers.step not in (1, -1):
+        raise UploadError(f"upload of a range needs step 1 or -1, not {numbers.step}")
+    for start in range(0, len(numbers), slice_size):
+        chunk = numbers[start : start + slice_size]
+        yield None, [chunk[0], chunk[-1]]
+
+
+class _Writer:
+    """What a callback source receives: ``writer << record`` or ``writer.append(record)``."""
+
+    def __init__(self, slicer: _Slicer) -> None:
+        self._slicer = slicer
+
+    def append(self, record: Any) -> _Writer:
+        self._slicer.add(None, record)
+        return self
+
+    __lshift__ = append
+
+
+def upload(
+    job: Any,
+    source: Any,
+    *,
+    category: str = "main",
+    file_name: str | None = None,
+    columns: Iterable[str] | None = None,
+    slice_size: int | None = None,
+    encoding: str | None = None,
+    allow_empty: bool = False,
+    progress: Progress | None = None,
+) -> int:
+    """Upload ``source`` into ``job``'s input ``category``; returns the number of records."""
+    input_category = job.input_category(category)
+    if file_name is None and is_path(source):
+        file_name = os.path.basename(str(source))
+    fmt = input_category.format_for(file_name)
+    unsaved = job.pk is None
+    slices: Slices = job.input(category)
+    slices.create_indexes()
+    first = _next_record_number(job, slices, category)
+    size = slice_size or input_category.slice_size
+    reader = _Records(input_category, fmt, columns)
+    encoding = encoding or input_category.format_options.get("encoding", "utf-8")
+
+    def store_columns() -> None:
+        if reader.columns is not None and not unsaved:
+            job.set_fields(input_columns={**(job.input_columns or {}), category: reader.columns})
+
+    if isinstance(source, range):
+        size = 1
+        records: Iterable[tuple[int | None, Any]] = range_records(source, slice_size or 1)
+    slicer = _Slicer(slices, first, size, progress, store_columns)
+    try:
+        if isinstance(source, range):
+            for line, record in records:
+                slicer.add(line, record)
+        elif callable(source) and not hasattr(source, "read"):
+            source(_Writer(slicer))
+        else:
+            for line, record in reader.from_source(source, file_name, encoding):
+                slicer.add(line, record)
+        slicer.finish()
+        if slicer.record_count == 0 and reader.from_file and not allow_empty:
+            detail = "has a header but no records" if reader.header_seen else "is empty"
+            raise UploadError(f"{file_name or 'the file'} {detail}", line=None)
+    except BaseException as exc:
+        _roll_back(slices, unsaved, first)
+        if isinstance(exc, FormatError):
+            raise UploadError(
+                f"cannot upload {file_name or 'the input'}: {exc}; nothing was uploaded",
+                line=exc.line,
+                record_number=exc.record_number,
+            ) from exc
+        if isinstance(exc, UploadError):
+            raise UploadError(
+                f"cannot upload {file_name or 'the input'}: {exc}; nothing was uploaded",
+                line=exc.line,
+                record_number=exc.record_number,
+            ) from exc
+        raise
+    _record_upload(job, category, slicer, reader.columns, file_name, unsaved)
+    return slicer.record_count
+
+
+def _next_record_number(job: Any, slices: Slices, category: str) -> int:
+    """Record numbers continue over uploads, so slice ids stay unique and ordered."""
+    last = slices.collection.find_one({}, sort=[("_id", -1)], projection={"record_count": 1})
+    after_last = 0 if last is None else int(last["_id"]) + int(last.get("record_count") or 0) - 1
+    uploaded = int(job.record_count or 0) if category == "main" else 0
+    return max(after_last, uploaded) + 1
+
+
+def _roll_back(slices: Slices, unsaved: bool, first: int) -> None:
+    if unsaved:
+        slices.drop()
+    else:
+        slices.collection.delete_many({"_id": {"$gte": first}, "state": "queued"})
+
+
+def _record_upload(
+    job: Any,
+    category: str,
+    slicer: _Slicer,
+    columns: list[str] | None,
+    file_name: str | None,
+    unsaved: bool,
+) -> None:
+    changes: dict[str, Any] = {}
+    if columns is not None:
+        changes["input_columns"] = {**(job.input_columns or {}), category: columns}
+    if category == "main":
+        changes["record_count"] = slicer.next_number - 1
+        changes["slice_count"] = int(job.slice_count or 0) + slicer.slice_count
+        if file_name:
+            changes["upload_file_name"] = file_name
+    if unsaved:
+        for name, value in changes.items():
+            setattr(job, name, value)
+    elif changes:
+        job.set_fields(**changes)

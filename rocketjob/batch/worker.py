@@ -1,0 +1,324 @@
+"""The worker side of a batch job: before_batch, slices, after_batch.
+
+The worker that claims the queued job runs ``before_batch`` (sub_state ``before``), then
+moves the job to ``processing``. From then on any number of workers join it and take slices
+one at a time. Each slice costs three round trips: the claim (``find_one_and_update``, which
+returns the records), the output write (one idempotent upsert per output category that has
+results) and the delete of the input slice. A worker returns to the job queue after
+``re_check_seconds`` so higher-priority jobs are not starved, and re-reads the job's state
+about once a second so pause/abort/fail made elsewhere stop it promptly.
+
+The worker that finds no slice left wins an atomic ``processing -> after`` update, runs
+``after_batch`` and completes the job; if only failed slices remain, it fails the job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rocketjob.batch.categories import Result
+from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
+from rocketjob.sliced.slices import Slice
+
+#: How often a worker busy with slices re-reads the job's state (seconds).
+STATE_CHECK_SECONDS = 1.0
+
+
+class BatchSlicesFailedError(RocketJobError):
+    """The job failed because some of its slices failed; ``retry`` re-runs only those."""
+
+
+class BatchWorker:
+    """``rocketjob_work`` for batch jobs, and the per-slice processing."""
+
+    pk: Any
+    state: str
+    sub_state: Any
+    worker_name: Any
+    record_count: Any
+    input_columns: Any
+    throttle_running_workers: Any
+
+    #: Number (1-based, over the whole upload) of the record ``perform`` is processing.
+    record_number: int | None = None
+    #: The slice being processed, for callbacks.
+    rocketjob_slice: Slice | None = None
+    #: Set on a job a worker joined (rather than claimed from the queue).
+    rocketjob_joined: bool = False
+
+    def perform(self, record: Any) -> Any:
+        """Process one record; the return value goes to the ``main`` output category."""
+        raise NotImplementedError(f"{type(self).__name__} must define perform(record)")
+
+    def before_batch(self) -> None:
+        """Runs once, on one worker, before any slice is processed."""
+
+    def after_batch(self) -> None:
+        """Runs once, on the worker that finished the last slice, before the job completes."""
+
+    # -- entry point from the runtime -----------------------------------------------------
+    def rocketjob_work(
+        self, worker_name: str, should_stop: Callable[[], bool] | None = None
+    ) -> None:
+        stop = should_stop or (lambda: False)
+        try:
+            if not self.rocketjob_joined:
+                self.rocketjob_start_claimed()  # type: ignore[attr-defined]
+                if self.sub_state in (None, "before") and not self.rocketjob_batch_before(
+                    worker_name
+                ):
+                    return
+                if self.sub_state == "after":
+                    self.rocketjob_batch_after(worker_name)
+                    return
+            self.rocketjob_process_slices(worker_name, stop)
+        except StateConflictError as conflict:
+            self.logger.info("stopped: %s", conflict)  # type: ignore[attr-defined]
+
+    def rocketjob_can_join(self, worker_name: str) -> bool:
+        """Whether a worker should join this running job now (called before joining)."""
+        limit = self.throttle_running_workers
+        slices = self.input()  # type: ignore[attr-defined]
+        if slices.has_queued():
+            return not (limit and slices.count_in(("running",), limit=limit) >= limit)
+        self.rocketjob_batch_check_complete(worker_name)
+        return False
+
+    # -- before / after -------------------------------------------------------------------
+    def rocketjob_batch_before(self, worker_name: str) -> bool:
+        expected = {"state": "running", "worker_name": worker_name}
+        try:
+            if self.sub_state is None:
+                self.sub_state = "before"
+                self.rocketjob_persist_transition("before_batch", expected)  # type: ignore[attr-defined]
+            self.rocketjob_run_callbacks("before", "batch")  # type: ignore[attr-defined]
+            self.before_batch()
+        except StateConflictError:
+            raise
+        except Exception as exc:
+            self.logger.exception("before_batch raised %s", type(exc).__name__)  # type: ignore[attr-defined]
+            self.rocketjob_fail_safely(exc, worker_name)  # type: ignore[attr-defined]
+            return False
+        self.sub_state = "processing"
+        self.rocketjob_persist_transition("before_batch", expected)  # type: ignore[attr-defined]
+        return True
+
+    def rocketjob_batch_after(self, worker_name: str) -> None:
+        try:
+            self.after_batch()
+            self.rocketjob_run_callbacks("after", "batch")  # type: ignore[attr-defined]
+        except Exception as exc:
+            self.logger.exception("after_batch raised %s", type(exc).__name__)  # type: ignore[attr-defined]
+            self.rocketjob_fail_safely(exc, worker_name)  # type: ignore[attr-defined]
+            return
+        self.fire("complete", precondition={"sub_state": "after"})  # type: ignore[attr-defined]
+
+    def rocketjob_batch_check_complete(self, worker_name: str) -> None:
+        """If no slice is left to process, complete (or fail) the job: one worker wins."""
+        if self.record_count is None or self.state != "running":
+            return  # still uploading, or no longer ours to finish
+        counts = self.input().counts_by_state()  # type: ignore[attr-defined]
+        if counts["queued"] or counts["running"]:
+            return
+        failed = counts["failed"]
+        try:
+            if failed:
+                error = BatchSlicesFailedError(
+                    f"{failed} slice{'s' if failed != 1 else ''} failed to process; "
+                    "retry the job to process them again"
+                )
+                self.fire(  # type: ignore[attr-defined]
+                    "fail",
+                    exception=error,
+                    worker_name=worker_name,
+                    precondition={"sub_state": "processing"},
+                )
+                return
+            won = self._get_collection().find_one_and_update(  # type: ignore[attr-defined]
+                {"_id": self.pk, "state": "running", "sub_state": "processing"},
+                {"$set": {"sub_state": "after", "worker_name": worker_name}},
+                projection={"_id": 1},
+            )
+            if won is None:
+                return
+            self.sub_state = "after"
+            self.worker_name = worker_name
+            self._clear_changed_fields()  # type: ignore[attr-defined]
+            self.rocketjob_batch_after(worker_name)
+        except (StateConflictError, InvalidTransitionError):
+            return  # another worker finished it first
+
+    # -- slices ---------------------------------------------------------------------------
+    def rocketjob_process_slices(self, worker_name: str, stop: Callable[[], bool]) -> None:
+        from rocketjob.conf import get_settings
+
+        re_check = get_settings().re_check_seconds
+        slices = self.input()  # type: ignore[attr-defined]
+        started = last_check = time.monotonic()
+        while not stop():
+            slice_ = slices.claim(worker_name)
+            if slice_ is None:
+                self.rocketjob_batch_check_complete(worker_name)
+                return
+            if self.rocketjob_slice_throttled(slices):
+                slices.release(slice_)
+                return
+            self.rocketjob_process_slice(slice_)
+            now = time.monotonic()
+            if now - started >= re_check:
+                return
+            if now - last_check >= STATE_CHECK_SECONDS:
+                last_check = now
+                if not self.rocketjob_still_processing():
+                    return
+
+    def rocketjob_process_slice(self, slice_: Slice) -> bool:
+        """Perform every record of ``slice_``; store its output and delete it, or fail it."""
+        slices = self.input()  # type: ignore[attr-defined]
+        outputs = self.rocketjob_output_buffers(slice_)
+        self.rocketjob_slice = slice_
+        position = [slice_.processing_record_number]
+        try:
+            self.rocketjob_run_callbacks("before", "slice")  # type: ignore[attr-defined]
+            self.rocketjob_run_around(  # type: ignore[attr-defined]
+                "slice", lambda: self.rocketjob_perform_records(slice_, outputs, position)
+            )
+            self.rocketjob_run_callbacks("after", "slice")  # type: ignore[attr-defined]
+        except Exception as exc:
+            record_number = self.record_number if position[0] < len(slice_.records) else None
+            self.logger.warning(  # type: ignore[attr-defined]
+                "slice %s failed at record %s: %s",
+                slice_.id,
+                record_number,
+                exc,
+                extra={"slice": slice_.id, "record_number": record_number},
+            )
+            self.rocketjob_write_outputs(slice_, outputs)
+            slices.fail(slice_, exc, record_number, position[0])
+            return False
+        finally:
+            self.rocketjob_slice = None
+            self.rocketjob_flush_statistics()  # type: ignore[attr-defined]
+        self.rocketjob_write_outputs(slice_, outputs)
+        slices.complete(slice_)
+        return True
+
+    def rocketjob_perform_records(
+        self, slice_: Slice, outputs: dict[str, list[Any]], position: list[int]
+    ) -> None:
+        convert = self.rocketjob_record_converter()
+        has_callbacks = self.rocketjob_has_perform_callbacks()
+        keep_nils = self.rocketjob_keep_nils()
+        main = outputs.get("main")
+        records = slice_.records
+        perform = self.perform
+        for index in range(position[0], len(records)):
+            position[0] = index
+            self.record_number = slice_.id + index
+            record = convert(records[index])
+            if has_callbacks:
+                result = self.rocketjob_perform_with_callbacks(record)
+            else:
+                result = perform(record)
+            if result is None:
+                if main is not None and keep_nils.get("main"):
+                    main.append(None)
+            elif isinstance(result, Result):
+                self.rocketjob_collect(outputs, result, keep_nils)
+            elif isinstance(result, list) and result and isinstance(result[0], Result):
+                for item in result:
+                    self.rocketjob_collect(outputs, item, keep_nils)
+            elif main is not None:
+                main.append(result)
+        position[0] = len(records)
+
+    def rocketjob_perform_with_callbacks(self, record: Any) -> Any:
+        self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
+        result = self.rocketjob_run_around("perform", lambda: self.perform(record))  # type: ignore[attr-defined]
+        self.rocketjob_run_callbacks("after", "perform")  # type: ignore[attr-defined]
+        return result
+
+    @staticmethod
+    def rocketjob_collect(
+        outputs: dict[str, list[Any]], result: Result, keep_nils: dict[str, bool]
+    ) -> None:
+        if result.category not in outputs:
+            raise ValueError(
+                f"perform returned a Result for output category {result.category!r}, "
+                f"which is not declared; declared: {sorted(outputs)}"
+            )
+        if result.value is not None or keep_nils.get(result.category):
+            outputs[result.category].append(result.value)
+
+    # -- helpers --------------------------------------------------------------------------
+    def rocketjob_record_converter(self) -> Callable[[Any], Any]:
+        category = self.input_category("main")  # type: ignore[attr-defined]
+        columns = (self.input_columns or {}).get("main")
+        if category.mode != "hash" or not columns:
+            return _identity
+        names = list(columns)
+        if all(names):
+
+            def to_dict(record: Any) -> Any:
+                return dict(zip(names, record, strict=False)) if type(record) is list else record
+
+            return to_dict
+        kept = [(index, name) for index, name in enumerate(names) if name]
+
+        def to_dict_skipping(record: Any) -> Any:
+            if type(record) is not list:
+                return record
+            return {name: record[index] for index, name in kept if index < len(record)}
+
+        return to_dict_skipping
+
+    def rocketjob_has_perform_callbacks(self) -> bool:
+        from rocketjob.plugins.job.callbacks import callback_names
+
+        klass = type(self)
+        return any(callback_names(klass, kind, "perform") for kind in ("before", "after", "around"))
+
+    def rocketjob_keep_nils(self) -> dict[str, bool]:
+        return {c.name: c.nils for c in self.output_categories}  # type: ignore[attr-defined]
+
+    def rocketjob_output_buffers(self, slice_: Slice) -> dict[str, list[Any]]:
+        """One list per output category; a resumed slice starts from its saved output."""
+        buffers: dict[str, list[Any]] = {}
+        for category in self.output_categories:  # type: ignore[attr-defined]
+            if slice_.processing_record_number:
+                buffers[category.name] = self.output(category.name).read_output(slice_.id)  # type: ignore[attr-defined]
+            else:
+                buffers[category.name] = []
+        return buffers
+
+    def rocketjob_write_outputs(self, slice_: Slice, outputs: dict[str, list[Any]]) -> None:
+        for name, records in outputs.items():
+            if records:
+                self.output(name).write_output(slice_.id, records)  # type: ignore[attr-defined]
+
+    def rocketjob_slice_throttled(self, slices: Any) -> bool:
+        limit = self.throttle_running_workers
+        if not limit:
+            return False
+        return bool(slices.count_in(("running",), limit=limit + 1) > limit)
+
+    def rocketjob_still_processing(self) -> bool:
+        """Re-read state, sub_state and the worker cap; refresh ``percent_complete``."""
+        raw = self._get_collection().find_one(  # type: ignore[attr-defined]
+            {"_id": self.pk},
+            projection={"state": 1, "sub_state": 1, "throttle_running_workers": 1},
+        )
+        if raw is None:
+            return False
+        self.throttle_running_workers = raw.get("throttle_running_workers")
+        self._clear_changed_fields()  # type: ignore[attr-defined]
+        if raw.get("state") != "running" or raw.get("sub_state") != "processing":
+            return False
+        self.rocketjob_update_percent_complete()  # type: ignore[attr-defined]
+        return True
+
+
+def _identity(record: Any) -> Any:
+    return record

@@ -1,0 +1,149 @@
+"""Batch job classes shared by the batch tests and the worker processes they start."""
+
+from __future__ import annotations
+
+import time
+
+import mongoengine as me
+
+from rocketjob import Batch, Job
+from rocketjob.batch import InputCategory, OutputCategory, Result
+from rocketjob.plugins.job.callbacks import after, around, before
+
+
+class EchoBatchJob(Batch, Job):
+    """Returns each record unchanged: output must equal input, in order."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=10)]
+    output_categories = [OutputCategory()]
+    sleep_seconds = me.FloatField(default=0.0)
+
+    def perform(self, record: object) -> object:
+        if self.sleep_seconds:
+            time.sleep(self.sleep_seconds)
+        return record
+
+
+class UncompressedEchoJob(Batch, Job):
+    """Echo with the ``none`` serializer both ways (what the benchmark measures)."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=1000, serializer="none")]
+    output_categories = [OutputCategory(serializer="none")]
+
+    def perform(self, record: object) -> object:
+        return record
+
+
+class CsvBatchJob(Batch, Job):
+    """CSV in, CSV out: upper-cases the name and records the record number."""
+
+    destroy_on_complete = False
+    input_categories = [
+        InputCategory(format="csv", slice_size=3, required_columns=["name", "amount"])
+    ]
+    output_categories = [
+        OutputCategory(format="csv", columns=["record", "name", "amount"]),
+        OutputCategory(name="rejects", format="json"),
+    ]
+
+    def perform(self, record: dict[str, str]) -> object:
+        if not record["amount"].isdigit():
+            return Result("rejects", {"record": self.record_number, **record})
+        return {
+            "record": self.record_number,
+            "name": record["name"].upper(),
+            **{"amount": int(record["amount"])},
+        }
+
+
+class StrictCsvJob(Batch, Job):
+    """Accepts only the columns it knows."""
+
+    destroy_on_complete = False
+    input_categories = [
+        InputCategory(format="csv", required_columns=["id"], allowed_columns=["id", "name"])
+    ]
+
+    def perform(self, record: dict[str, str]) -> None:
+        return None
+
+
+class FailingRecordJob(Batch, Job):
+    """Raises on records listed in ``fail_on`` (until ``fixed``), recording every perform."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=5)]
+    output_categories = [OutputCategory()]
+    fail_on = me.ListField(me.IntField())
+    fixed = me.BooleanField(default=False)
+
+    def perform(self, record: int) -> int:
+        from rocketjob.connection import jobs_db
+
+        jobs_db()["test_batch_performs"].insert_one(
+            {"job_id": self.pk, "record": record, "number": self.record_number}
+        )
+        if record in self.fail_on and not jobs_db()["test_batch_fixed"].find_one(
+            {"job_id": self.pk}
+        ):
+            raise ValueError(f"bad record {record}")
+        return record * 10
+
+
+class HookedBatchJob(Batch, Job):
+    """Counts its hooks in ``test_batch_hooks`` so tests can check how often each ran."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=2)]
+    output_categories = [OutputCategory(nils=True)]
+
+    def _hit(self, name: str) -> None:
+        from rocketjob.connection import jobs_db
+
+        jobs_db()["test_batch_hooks"].insert_one({"job_id": self.pk, "hook": name})
+
+    def before_batch(self) -> None:
+        self._hit("before_batch")
+
+    def after_batch(self) -> None:
+        self._hit("after_batch")
+
+    @before("slice")
+    def note_slice(self) -> None:
+        self._hit("before_slice")
+
+    @around("slice")
+    def wrap_slice(self, proceed: object) -> None:
+        self._hit("around_slice")
+        proceed()  # type: ignore[operator]
+
+    @after("slice")
+    def done_slice(self) -> None:
+        self._hit("after_slice")
+
+    def perform(self, record: str) -> str | None:
+        self.statistics_inc("records")
+        return None if record == "nil" else record
+
+
+class RangeBatchJob(Batch, Job):
+    """Each record is a [first, last] range; outputs the sum of the range."""
+
+    destroy_on_complete = False
+    output_categories = [OutputCategory(serializer="none")]
+
+    def perform(self, record: list[int]) -> int:
+        first, last = record
+        step = 1 if last >= first else -1
+        return sum(range(first, last + step, step))
+
+
+class NoOutputBatchJob(Batch, Job):
+    """No output category: results are dropped."""
+
+    input_categories = [InputCategory(slice_size=50)]
+
+    def perform(self, record: object) -> object:
+        return record
