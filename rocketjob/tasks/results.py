@@ -1,0 +1,43 @@
+"""Building Django Tasks ``TaskResult`` objects from stored ``TaskJob`` documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rocketjob.plugins.job.model import as_utc
+
+
+def normalize(value: Any) -> Any:
+    """A return value or argument list as JSON-compatible data, as the Tasks API requires."""
+    try:
+        from django.tasks.utils import normalize_json
+    except ImportError:
+        from django_tasks.utils import normalize_json
+    return normalize_json(value)
+
+
+def task_result_for(job: Any, task: Any) -> Any:
+    from rocketjob.tasks.compat import TaskError, TaskResult, TaskResultStatus
+    from rocketjob.tasks.job import STATUS_BY_STATE
+
+    status = TaskResultStatus[STATUS_BY_STATE[job.state]]
+    finished = job.state in ("completed", "failed", "aborted")
+    result = TaskResult(
+        task=task,
+        id=str(job.pk),
+        status=status,
+        enqueued_at=as_utc(job.created_at),
+        started_at=as_utc(job.started_at),
+        finished_at=as_utc(job.completed_at) if finished else None,
+        last_attempted_at=as_utc(job.started_at),
+        args=list(job.task_args or []),
+        kwargs=dict(job.task_kwargs or {}),
+        backend=job.backend_alias,
+        errors=[
+            TaskError(exception_class_path=e.exception_class_path, traceback=e.traceback)
+            for e in job.task_errors or []
+        ],
+        worker_ids=list(job.worker_ids or []),
+    )
+    object.__setattr__(result, "_return_value", job.return_value)
+    return result
