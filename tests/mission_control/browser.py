@@ -1,0 +1,72 @@
+"""Playwright helpers for the Mission Control browser tests (Debian's Chromium, headless)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "mission_control"
+DOC_IMAGES = ROOT / "docs" / "images"
+
+
+@contextmanager
+def chromium_page(viewport: tuple[int, int] = (1280, 800)) -> Iterator[Any]:
+    """A fresh headless Chromium page; every dialog it opens is recorded in ``page.dialogs``."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+            # Collapse the admin's app sidebar so screenshots show Mission Control itself.
+            context.add_init_script(
+                "window.localStorage.setItem('django.admin.navSidebarIsOpen', 'false')"
+            )
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            dialogs: list[str] = []
+
+            def on_dialog(dialog: Any) -> None:
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            page.on("dialog", on_dialog)
+            page.dialogs = dialogs
+            yield page
+        finally:
+            browser.close()
+
+
+def login(page: Any, base_url: str, username: str, password: str) -> None:
+    """Log in through the admin's own login form."""
+    page.goto(f"{base_url}/admin/login/?next=/admin/mission_control/job/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/mission_control/job/")
+
+
+def screenshot(page: Any, name: str, for_docs: bool = False) -> Path:
+    """Save to test-artifacts/; ``for_docs`` also copies it into docs/images/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if for_docs:
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOC_IMAGES / f"mission-control-{name}.png")
+    return path
