@@ -64,10 +64,12 @@ def finish(job: Any, worker_name: str, server_name: str, outcome: PerformOutcome
     event = FINAL_EVENTS.get(job.state)
     precondition = {"worker_name": worker_name}
     if event is not None and job._get_changed_fields():
+        target = job.state
         try:
             job.rocketjob_persist_transition(event, {"state": "running", **precondition})
         except StateConflictError as conflict:
-            if conflict.actual != job.state:
+            # The conflict reloaded the job; compare with the state we tried to write.
+            if conflict.actual != target or job.worker_name != worker_name:
                 logger.warning("not finished after outage: %s", conflict)
                 return "conflict"
             # The first write reached the server but its answer was lost.
