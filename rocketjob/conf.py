@@ -50,6 +50,9 @@ class RocketJobSettings:
     encryption_key: str = ""
     #: Milliseconds to wait for a server before a connection error is raised.
     server_selection_timeout_ms: int = 5000
+    #: Directories Dirmon entries may watch and archive into (a list, or a comma-separated
+    #: string in ROCKETJOB_DIRMON_ALLOWED_PATHS). Empty: no entry can be enabled.
+    dirmon_allowed_paths: tuple[str, ...] | str = ()
 
     @property
     def slices_url(self) -> str:
