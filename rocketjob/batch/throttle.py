@@ -2,8 +2,8 @@
 
 Set it on the class (``throttle_running_workers = 4``) or per job (it is user editable, so
 Mission Control can change it while the job runs; workers re-read it about once a second).
-A worker claims a slice first and gives it back when the cap is exceeded, so concurrent
-claims can never push the job over its cap; workers skip a capped job until their next
+A worker claims a slice first and gives it back when the job is over its cap, so concurrent
+claims can never keep the job above its cap; workers then skip the job until their next
 re-check.
 """
 
@@ -11,10 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from rocketjob.sliced.slices import Slices
+
 
 class BatchThrottle:
     throttle_running_workers: Any
 
-    def rocketjob_workers_capped(self, running_slices: int) -> bool:
+    def rocketjob_workers_capped(self, slices: Slices) -> bool:
+        """Before joining: is the cap already reached by slices being processed?"""
         limit = self.throttle_running_workers
-        return bool(limit) and running_slices >= int(limit)
+        return bool(limit) and slices.count_in(("running",), limit=int(limit)) >= int(limit)
+
+    def rocketjob_slice_throttled(self, slices: Slices) -> bool:
+        """After claiming a slice: are more slices running than the cap allows?"""
+        limit = self.throttle_running_workers
+        if not limit:
+            return False
+        return slices.count_in(("running",), limit=int(limit) + 1) > int(limit)

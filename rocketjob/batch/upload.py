@@ -235,6 +235,9 @@ def upload(
     unsaved = job.pk is None
     slices: Slices = job.input(category)
     slices.create_indexes()
+    if category == "main":
+        for output_category in job.output_categories:
+            job.output(output_category.name).create_output_indexes()
     first = _next_record_number(job, slices, category)
     size = slice_size or input_category.slice_size
     reader = _Records(input_category, fmt, columns)
@@ -244,13 +247,12 @@ def upload(
         if reader.columns is not None and not unsaved:
             job.set_fields(input_columns={**(job.input_columns or {}), category: reader.columns})
 
-    if isinstance(source, range):
-        size = 1
-        records: Iterable[tuple[int | None, Any]] = range_records(source, slice_size or 1)
-    slicer = _Slicer(slices, first, size, progress, store_columns)
+    slicer = _Slicer(
+        slices, first, 1 if isinstance(source, range) else size, progress, store_columns
+    )
     try:
         if isinstance(source, range):
-            for line, record in records:
+            for line, record in range_records(source, size):
                 slicer.add(line, record)
         elif callable(source) and not hasattr(source, "read"):
             source(_Writer(slicer))
@@ -282,8 +284,7 @@ def upload(
 
 def _next_record_number(job: Any, slices: Slices, category: str) -> int:
     """Record numbers continue over uploads, so slice ids stay unique and ordered."""
-    last = slices.collection.find_one({}, sort=[("_id", -1)], projection={"record_count": 1})
-    after_last = 0 if last is None else int(last["_id"]) + int(last.get("record_count") or 0) - 1
+    after_last = slices.last_record_number()
     uploaded = int(job.record_count or 0) if category == "main" else 0
     return max(after_last, uploaded) + 1
 

@@ -79,10 +79,9 @@ class BatchWorker:
 
     def rocketjob_can_join(self, worker_name: str) -> bool:
         """Whether a worker should join this running job now (called before joining)."""
-        limit = self.throttle_running_workers
         slices = self.input()  # type: ignore[attr-defined]
         if slices.has_queued():
-            return not (limit and slices.count_in(("running",), limit=limit) >= limit)
+            return not self.rocketjob_workers_capped(slices)  # type: ignore[attr-defined]
         self.rocketjob_batch_check_complete(worker_name)
         return False
 
@@ -162,7 +161,7 @@ class BatchWorker:
             if slice_ is None:
                 self.rocketjob_batch_check_complete(worker_name)
                 return
-            if self.rocketjob_slice_throttled(slices):
+            if self.rocketjob_slice_throttled(slices):  # type: ignore[attr-defined]
                 slices.release(slice_)
                 return
             self.rocketjob_process_slice(slice_)
@@ -297,12 +296,6 @@ class BatchWorker:
         for name, records in outputs.items():
             if records:
                 self.output(name).write_output(slice_.id, records)  # type: ignore[attr-defined]
-
-    def rocketjob_slice_throttled(self, slices: Any) -> bool:
-        limit = self.throttle_running_workers
-        if not limit:
-            return False
-        return bool(slices.count_in(("running",), limit=limit + 1) > limit)
 
     def rocketjob_still_processing(self) -> bool:
         """Re-read state, sub_state and the worker cap; refresh ``percent_complete``."""

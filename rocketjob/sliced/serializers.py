@@ -116,7 +116,8 @@ def decode_key(key: str) -> bytes:
             'python -c "import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
         )
     try:
-        raw = base64.urlsafe_b64decode(key.encode() + b"=" * (-len(key) % 4))
+        padded = key.strip().encode() + b"=" * (-len(key.strip()) % 4)
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ConfigurationError(f"encryption_key is not valid base64: {exc}") from exc
     if len(raw) not in _KEY_SIZES:

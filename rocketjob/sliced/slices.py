@@ -14,8 +14,9 @@ A slice document::
 job), so ids are unique, deterministic and in input order. An output slice reuses the id of
 the input slice it came from: writing it is an idempotent upsert (a slice processed twice
 after a crash leaves one output slice, not two), and the output downloads in input order by
-``_id``. The claim sorts on ``first_record_number`` (a copy of ``_id``) because the compound
-index ``(state, first_record_number)`` serves it; see docs/batch.md.
+``_id``. Both kinds of slice also carry ``first_record_number`` (a copy of ``_id``) and are
+sorted on it: the claim through the compound index ``(state, first_record_number)`` (an index
+that includes ``_id`` is not portable), the download through ``(first_record_number)``.
 
 Completed input slices are deleted, so a job's input shrinks to its failed slices.
 """
@@ -90,6 +91,9 @@ class Slices:
     def create_indexes(self) -> None:
         self.collection.create_index(CLAIM_INDEX, name="rocketjob_slice_claim")
 
+    def create_output_indexes(self) -> None:
+        self.collection.create_index([("first_record_number", ASCENDING)], name="rocketjob_order")
+
     # -- writing --------------------------------------------------------------------------
     def encode(self, first_record_number: int, records: list[Any]) -> RawBSONDocument:
         """The queued slice document as BSON bytes, checked against the size limit.
@@ -116,7 +120,11 @@ class Slices:
 
     def write_output(self, slice_id: int, records: list[Any]) -> None:
         """Store (or replace) the output slice ``slice_id``: idempotent, so exactly once."""
-        document = {"_id": slice_id, "record_count": len(records)}
+        document = {
+            "_id": slice_id,
+            "first_record_number": slice_id,
+            "record_count": len(records),
+        }
         document["records"] = self.serializer.dump(records)
         self.collection.replace_one({"_id": slice_id}, document, upsert=True)
 
@@ -217,15 +225,24 @@ class Slices:
     def failed(self) -> Iterator[dict[str, Any]]:
         """Failed slice documents (without their records), in input order."""
         return iter(
-            self.collection.find({"state": "failed"}, projection={"records": 0}).sort("_id", 1)
+            self.collection.find({"state": "failed"}, projection={"records": 0}).sort(
+                "first_record_number", 1
+            )
         )
 
     def each_records(self) -> Iterator[tuple[int, list[Any]]]:
         """(slice id, records) of every slice, in input order."""
-        for raw in self.collection.find({}, batch_size=64).sort("_id", 1):
+        for raw in self.collection.find({}, batch_size=64).sort("first_record_number", 1):
             yield int(raw["_id"]), self.serializer.load(raw["records"])
 
     # -- removal --------------------------------------------------------------------------
+    def last_record_number(self) -> int:
+        """The number of the last record stored here (0 when empty)."""
+        last = self.collection.find_one(
+            {}, sort=[("first_record_number", -1)], projection={"record_count": 1}
+        )
+        return 0 if last is None else int(last["_id"]) + int(last.get("record_count") or 0) - 1
+
     def delete_from(self, first_record_number: int) -> int:
         result = self.collection.delete_many({"_id": {"$gte": first_record_number}})
         return int(result.deleted_count)

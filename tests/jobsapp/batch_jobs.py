@@ -83,10 +83,10 @@ class FailingRecordJob(Batch, Job):
         from rocketjob.connection import jobs_db
 
         jobs_db()["test_batch_performs"].insert_one(
-            {"job_id": self.pk, "record": record, "number": self.record_number}
+            {"job_id": str(self.pk), "record": record, "number": self.record_number}
         )
         if record in self.fail_on and not jobs_db()["test_batch_fixed"].find_one(
-            {"job_id": self.pk}
+            {"job_id": str(self.pk)}
         ):
             raise ValueError(f"bad record {record}")
         return record * 10
@@ -102,7 +102,7 @@ class HookedBatchJob(Batch, Job):
     def _hit(self, name: str) -> None:
         from rocketjob.connection import jobs_db
 
-        jobs_db()["test_batch_hooks"].insert_one({"job_id": self.pk, "hook": name})
+        jobs_db()["test_batch_hooks"].insert_one({"job_id": str(self.pk), "hook": name})
 
     def before_batch(self) -> None:
         self._hit("before_batch")
