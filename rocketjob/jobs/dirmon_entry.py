@@ -1,0 +1,221 @@
+"""DirmonEntry: "when a file matching this pattern arrives, start this job with it".
+
+Stored in ``rocketjob_dirmon_entries``. An entry names a glob ``pattern``, the
+``job_class_name`` to start, its ``properties`` (only the class's user-editable fields), and an
+``archive_directory`` (relative ones are relative to each file's directory) where files are
+moved, renamed ``<job id>_<file name>``, before their job is created.
+
+States: ``pending`` (created, not yet watched) -> ``enabled`` <-> ``disabled``; an entry whose
+processing raises moves to ``failed`` with the error in ``exception`` (enable it again after
+fixing the cause).
+
+Security: patterns and archive directories must lie inside ``ROCKETJOB["dirmon_allowed_paths"]``
+(resolved, so ``..`` and symlinks cannot escape); with no allowed paths nothing can be enabled.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import mongoengine as me
+from bson import ObjectId
+
+from rocketjob.connection import register_index_hook
+from rocketjob.exceptions import RocketJobError
+from rocketjob.fields import UTCDateTimeField
+from rocketjob.plugins.job.model import JobException, utc_now
+
+STATES = ("pending", "enabled", "disabled", "failed")
+TRANSITIONS = {
+    "enable": ("pending", "disabled", "failed"),
+    "disable": ("pending", "enabled", "failed"),
+    "fail": ("enabled",),
+}
+
+
+class DirmonPathError(RocketJobError, ValueError):
+    """A pattern, file or archive directory is outside the allowed paths."""
+
+
+def allowed_roots() -> list[Path]:
+    from rocketjob.conf import get_settings
+
+    configured = get_settings().dirmon_allowed_paths
+    if isinstance(configured, str):
+        configured = tuple(part for part in configured.split(",") if part.strip())
+    return [Path(os.path.realpath(os.path.expanduser(p.strip()))) for p in configured]
+
+
+def check_allowed(path: str | Path, what: str) -> Path:
+    """The resolved path, or DirmonPathError if it is outside every allowed root."""
+    resolved = Path(os.path.realpath(os.path.expanduser(str(path))))
+    roots = allowed_roots()
+    if not roots:
+        raise DirmonPathError(
+            f"{what} {str(path)!r} is not allowed: no ROCKETJOB['dirmon_allowed_paths'] are set"
+        )
+    if not any(resolved == root or root in resolved.parents for root in roots):
+        raise DirmonPathError(
+            f"{what} {str(path)!r} is outside the allowed paths {[str(r) for r in roots]}"
+        )
+    return resolved
+
+
+def pattern_directory(pattern: str) -> str:
+    """The part of a glob pattern before its first wildcard, as a directory."""
+    parts = Path(os.path.expanduser(pattern)).parts
+    fixed = []
+    for part in parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    else:
+        fixed = fixed[:-1]
+    return str(Path(*fixed)) if fixed else "."
+
+
+class DirmonEntry(me.Document):
+    """One watched pattern and the job it starts."""
+
+    name = me.StringField(required=True, max_length=200)
+    pattern = me.StringField(required=True)
+    job_class_name = me.StringField(required=True)
+    properties = me.DictField()
+    archive_directory = me.StringField(default="archive")
+    state = me.StringField(default="pending", choices=STATES, required=True)
+    exception = me.EmbeddedDocumentField(JobException)
+    created_at = UTCDateTimeField(default=utc_now)
+    updated_at = UTCDateTimeField(default=utc_now)
+
+    meta = {
+        "collection": "rocketjob_dirmon_entries",
+        "db_alias": "rocketjob",
+        "auto_create_index": False,
+        "indexes": [
+            {"fields": ["name"], "unique": True, "name": "rocketjob_dirmon_name"},
+            {"fields": ["pattern"], "unique": True, "name": "rocketjob_dirmon_pattern"},
+            {"fields": ["state"], "name": "rocketjob_dirmon_state"},
+        ],
+    }
+
+    def clean(self) -> None:
+        from rocketjob.jobs.upload_file import UploadFileError, check_properties, resolve_job_class
+
+        try:
+            check_properties(resolve_job_class(self.job_class_name), dict(self.properties or {}))
+        except UploadFileError as exc:
+            raise me.ValidationError(f"dirmon entry {self.name!r}: {exc}") from exc
+        if self.state == "enabled":
+            try:
+                self.check_paths()
+            except DirmonPathError as exc:
+                raise me.ValidationError(f"dirmon entry {self.name!r}: {exc}") from exc
+        self.updated_at = utc_now()  # type: ignore[assignment]
+
+    def check_paths(self) -> None:
+        """Raise DirmonPathError unless the pattern and the archive directory are allowed."""
+        check_allowed(pattern_directory(self.pattern), "pattern")
+        archive = Path(os.path.expanduser(self.archive_directory or "archive"))
+        if archive.is_absolute():
+            check_allowed(archive, "archive directory")
+
+    # -- state changes (atomic, guarded by the current state) ------------------------------
+    def fire(self, event: str, **fields: Any) -> None:
+        sources = TRANSITIONS[event]
+        if self.state not in sources:
+            raise RocketJobError(f"cannot {event} dirmon entry {self.name!r} while {self.state}")
+        destination = {"enable": "enabled", "disable": "disabled", "fail": "failed"}[event]
+        previous = self.state
+        self.state = destination
+        for key, value in fields.items():
+            setattr(self, key, value)
+        if event == "enable":
+            self.exception = None
+        self.validate()
+        sets, unsets = self._delta()
+        update: dict[str, Any] = {"$set": sets} if sets else {}
+        if unsets:
+            update["$unset"] = unsets
+        stored = self._get_collection().find_one_and_update(
+            {"_id": self.pk, "state": previous}, update, projection={"state": 1}
+        )
+        if stored is None:
+            self.reload()
+            raise RocketJobError(f"dirmon entry {self.name!r} changed meanwhile; now {self.state}")
+        self._clear_changed_fields()
+
+    def enable(self) -> None:
+        self.fire("enable")
+
+    def disable(self) -> None:
+        self.fire("disable")
+
+    def fail(self, exc: BaseException) -> None:
+        self.fire("fail", exception=JobException.from_exception(exc))
+
+    # -- files ----------------------------------------------------------------------------
+    def matching_files(self) -> list[Path]:
+        """Regular files matching the pattern, inside the allowed paths, excluding archives."""
+        self.check_paths()
+        found = []
+        for name in sorted(glob.glob(os.path.expanduser(self.pattern), recursive=True)):
+            path = Path(name)
+            if not path.is_file() or self.is_archived(path):
+                continue
+            check_allowed(path, "file")
+            found.append(path)
+        return found
+
+    def is_archived(self, path: Path) -> bool:
+        """Whether ``path`` already lies in an archive directory of this entry."""
+        archive = Path(os.path.expanduser(self.archive_directory or "archive"))
+        if not archive.is_absolute():
+            return path.parent.parts[-len(archive.parts) :] == archive.parts
+        return Path(os.path.realpath(archive)) in Path(os.path.realpath(path)).parents
+
+    def archive_path(self, path: Path, job_id: ObjectId) -> Path:
+        archive = Path(os.path.expanduser(self.archive_directory or "archive"))
+        if not archive.is_absolute():
+            archive = path.parent / archive
+        check_allowed(archive, "archive directory")
+        return archive / f"{job_id}_{path.name}"
+
+    def start_job(self, path: Path) -> Any:
+        """Move ``path`` to the archive and create the job that processes it."""
+        from rocketjob.jobs.upload_file import UploadFileJob, is_batch_class, resolve_job_class
+
+        job_id = ObjectId()
+        target = self.archive_path(path, job_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+        klass = resolve_job_class(self.job_class_name)
+        properties = dict(self.properties or {})
+        if not is_batch_class(klass):  # created directly: nothing to upload
+            job = klass.build(**properties, upload_file_name=str(target))
+            if "original_file_name" in klass._fields:
+                job.original_file_name = str(path)
+            job.id = job_id
+            job.save(force_insert=True)
+            return job
+        return UploadFileJob.create(
+            job_class_name=self.job_class_name,
+            properties=properties,
+            upload_file_name=str(target),
+            original_file_name=str(path),
+            job_id=job_id,
+            description=f"dirmon {self.name}: {path.name}",
+        )
+
+    def __str__(self) -> str:
+        return f"DirmonEntry({self.name})"
+
+
+def _ensure_indexes() -> None:
+    DirmonEntry.ensure_indexes()
+
+
+register_index_hook(_ensure_indexes)

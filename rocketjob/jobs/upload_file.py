@@ -1,0 +1,96 @@
+"""UploadFileJob: turn a file into a job of another class (used by Dirmon).
+
+For a batch job class the file is uploaded into the new job's input (``job.upload``), and the
+job is saved only if the upload succeeded. A non-batch class must declare an
+``upload_file_name`` field, which receives the path (and ``original_file_name`` if declared).
+``properties`` set the new job's fields; only its user-editable fields are accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mongoengine as me
+from bson import ObjectId
+
+from rocketjob.document import registered_job_classes
+from rocketjob.exceptions import RocketJobError
+from rocketjob.job import Job
+
+
+class UploadFileError(RocketJobError, ValueError):
+    """The target job class or its properties cannot take the file."""
+
+
+def resolve_job_class(name: str) -> type[Any]:
+    """A registered job class by class name, stored name (``Job.X``) or dotted path."""
+    for stored, klass in registered_job_classes().items():
+        dotted = f"{klass.__module__}.{klass.__qualname__}"
+        if name in (klass.__name__, stored, dotted):
+            return klass
+    raise UploadFileError(f"no job class named {name!r} is registered in this process")
+
+
+def is_batch_class(klass: type[Any]) -> bool:
+    try:
+        from rocketjob.batch import Batch
+    except ImportError:  # pragma: no cover - batch is part of the package
+        return False
+    return issubclass(klass, Batch)
+
+
+def check_properties(klass: type[Any], properties: dict[str, Any]) -> None:
+    """Raise UploadFileError naming every property that is not a user-editable field."""
+    editable = set(klass.user_editable_fields())
+    unknown = sorted(set(properties) - editable)
+    if unknown:
+        raise UploadFileError(
+            f"{klass.__name__} does not accept properties {unknown}; user-editable fields "
+            f"are {sorted(editable)}"
+        )
+    if not is_batch_class(klass) and "upload_file_name" not in klass._fields:
+        raise UploadFileError(
+            f"{klass.__name__} is neither a batch job nor declares an upload_file_name field, "
+            "so it cannot receive a file"
+        )
+
+
+class UploadFileJob(Job):
+    """Creates ``job_class_name`` from ``properties`` with the file at ``upload_file_name``."""
+
+    priority = 30
+
+    job_class_name = me.StringField(required=True, user_editable=True)
+    properties = me.DictField(user_editable=True)
+    upload_file_name = me.StringField(required=True, user_editable=True)
+    original_file_name = me.StringField(user_editable=True)
+    #: Id of the job to create (Dirmon names the archived file after it).
+    job_id = me.ObjectIdField()
+
+    def perform(self) -> Any:
+        klass = resolve_job_class(self.job_class_name)
+        properties = dict(self.properties or {})
+        check_properties(klass, properties)
+        job_id = self.job_id or ObjectId()
+        if Job._get_collection().find_one({"_id": job_id}, {"_id": 1}):
+            self.logger.info("job already created", extra={"job_id": str(job_id)})
+            return job_id  # a retry after the job was saved
+        job = klass.build(**properties)
+        job.id = job_id
+        if is_batch_class(klass):
+            try:
+                job.upload(self.upload_file_name, file_name=self.original_file_name)
+            except BaseException:
+                job.input().drop()  # the id was preset, so upload keeps its collection
+                raise
+        else:
+            job.upload_file_name = self.upload_file_name
+            if "original_file_name" in klass._fields:
+                job.original_file_name = self.original_file_name
+        job.save(force_insert=True)
+        self.job_id = job_id
+        self.logger.info(
+            "created job from file",
+            extra={"job_id": str(job_id), "job_class": klass.__name__},
+        )
+        return job_id
