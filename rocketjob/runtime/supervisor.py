@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class SupervisorOptions:
     where: dict[str, Any] | None = None
     #: Seconds to let running jobs finish on shutdown before they are re-queued.
     shutdown_timeout: float = 60.0
+    #: Stop when this process's parent is no longer this pid (children of --processes).
+    parent_pid: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -193,6 +196,9 @@ class Supervisor:
 
     def _tick(self) -> None:
         """Rebalance, heartbeat, and look for zombies."""
+        if self.options.parent_pid and os.getppid() != self.options.parent_pid:
+            self.request_stop("parent process exited")
+            return
         if self.state == "running":
             self.pool.rebalance()
         try:

@@ -1,0 +1,91 @@
+"""``manage.py rocketjob`` as operators use it: run, list, pause, resume, dump, stop."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rocketjob.job import Job
+from rocketjob.runtime.server import Server
+from tests.acceptance.workers_support import run_command, workers
+from tests.helpers import wait_for
+from tests.integration.runtime_helpers import completions, performs
+from tests.jobsapp.runtime_jobs import RuntimeJob
+
+if TYPE_CHECKING:
+    from tests.conftest import TestDatabase
+
+
+def _server(name: str) -> Server | None:
+    return Server.objects(name=name).first()
+
+
+def test_run_control_and_graceful_stop(rocketjob_db: TestDatabase, tmp_path: Path) -> None:
+    env = rocketjob_db.subprocess_env()
+    jobs = [RuntimeJob.create(sleep_seconds=0.05) for _ in range(20)]
+    with workers(["--workers", "3", "--name", "acc-cli"], env, tmp_path / "w.log") as worker:
+        wait_for(lambda: all(Job.load(j.pk).state == "completed" for j in jobs), timeout=60)
+        listed = run_command(["--list"], env)
+        assert listed.returncode == 0, listed.stderr
+        assert "acc-cli" in listed.stdout and "running" in listed.stdout
+
+        paused = run_command(["--pause", "acc"], env)
+        assert paused.stdout.strip() == "pause -> acc-cli"
+        wait_for(lambda: _server("acc-cli").state == "paused", timeout=30)
+        held = RuntimeJob.create()
+        run_command(["--refresh", "acc-cli"], env)
+        wait_for(lambda: _server("acc-cli").heartbeat.workers == 0, timeout=30)
+        assert Job.load(held.pk).state == "queued"
+
+        run_command(["--resume"], env)
+        wait_for(lambda: Job.load(held.pk).state == "completed", timeout=30)
+
+        run_command(["--dump", "acc-cli"], env)
+        wait_for(lambda: "thread dump" in worker.output(), timeout=30)
+
+        worker.signal(signal.SIGTERM)
+        assert worker.wait() == 0
+    assert _server("acc-cli") is None
+    assert {performs(j.pk) for j in [*jobs, held]} == {1}
+    assert {completions(j.pk) for j in [*jobs, held]} == {1}
+    output = (tmp_path / "w.log").read_text()
+    assert "server started" in output and "server stopped" in output
+
+
+def test_sigterm_waits_for_the_running_job(rocketjob_db: TestDatabase, tmp_path: Path) -> None:
+    job = RuntimeJob.create(sleep_seconds=2.0)
+    env = rocketjob_db.subprocess_env()
+    with workers(["--workers", "1", "--name", "acc-term"], env, tmp_path / "w.log") as worker:
+        wait_for(lambda: performs(job.pk) == 1, timeout=60)
+        worker.signal(signal.SIGTERM)
+        assert worker.wait() == 0
+    assert Job.load(job.pk).state == "completed"
+    assert (performs(job.pk), completions(job.pk)) == (1, 1)
+
+
+def test_stop_event_from_the_cli(rocketjob_db: TestDatabase, tmp_path: Path) -> None:
+    env = rocketjob_db.subprocess_env()
+    with workers(["--workers", "1", "--name", "acc-stop"], env, tmp_path / "w.log") as worker:
+        wait_for(lambda: _server("acc-stop") is not None, timeout=60)
+        result = run_command(["--stop", "acc-stop"], env)
+        assert result.returncode == 0, result.stderr
+        assert worker.wait() == 0
+    assert Server.objects.count() == 0
+
+
+def test_bad_options_are_reported(rocketjob_db: TestDatabase) -> None:
+    env = rocketjob_db.subprocess_env()
+    cases = {
+        ("--where", "[1]"): "--where must be a JSON object",
+        ("--where", "{bad"): "--where is not valid JSON",
+        ("--include", "a", "--exclude", "b"): "not both",
+        ("--include", "("): "--include is not a valid regular expression",
+        ("--workers", "0"): "--workers must be at least 1",
+        ("--stop", "nobody"): "no server name contains 'nobody'",
+        ("--kill-worker", "nocolon"): "worker_name",
+    }
+    for args, message in cases.items():
+        result = run_command(list(args), env)
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
