@@ -119,14 +119,17 @@ class Slices:
             self.collection.insert_many(documents, ordered=True)
 
     def write_output(self, slice_id: int, records: list[Any]) -> None:
-        """Store (or replace) the output slice ``slice_id``: idempotent, so exactly once."""
-        document = {
-            "_id": slice_id,
+        """Store (or overwrite) the output slice ``slice_id``: idempotent, so exactly once.
+
+        An upsert with ``$set`` rather than a replacement: same effect on MongoDB, and the
+        embedded server cannot replace a document holding binary data.
+        """
+        fields = {
             "first_record_number": slice_id,
             "record_count": len(records),
+            "records": self.serializer.dump(records),
         }
-        document["records"] = self.serializer.dump(records)
-        self.collection.replace_one({"_id": slice_id}, document, upsert=True)
+        self.collection.update_one({"_id": slice_id}, {"$set": fields}, upsert=True)
 
     def read_output(self, slice_id: int) -> list[Any]:
         stored = self.collection.find_one({"_id": slice_id})
