@@ -25,7 +25,7 @@ import mongoengine as me
 from bson import ObjectId
 
 from rocketjob.connection import register_index_hook
-from rocketjob.exceptions import RocketJobError
+from rocketjob.exceptions import JobValidationError, RocketJobError
 from rocketjob.fields import UTCDateTimeField
 from rocketjob.plugins.job.model import JobException, utc_now
 
@@ -101,6 +101,20 @@ class DirmonEntry(me.Document):
             {"fields": ["state"], "name": "rocketjob_dirmon_state"},
         ],
     }
+
+    def validate(self, clean: bool = True) -> None:
+        """mongoengine validation, raising JobValidationError with one readable message."""
+        try:
+            super().validate(clean=clean)
+        except me.ValidationError as exc:
+            errors = exc.to_dict() if exc.errors else {}
+            detail = "; ".join(
+                str(message) if name == "__all__" else f"{name}: {message}"
+                for name, message in sorted(errors.items())
+            )
+            error = JobValidationError(detail or exc.message)
+            error.errors = exc.errors
+            raise error from exc
 
     def clean(self) -> None:
         from rocketjob.jobs.upload_file import UploadFileError, check_properties, resolve_job_class

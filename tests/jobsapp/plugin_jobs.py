@@ -20,6 +20,7 @@ __all__ = [
     "CronEndJob",
     "CronNoopJob",
     "DependentJob",
+    "FileNoteJob",
     "GatedJob",
     "GroupCapJob",
     "GroupOtherJob",
@@ -148,6 +149,18 @@ class GatedJob(Job):
 
         gate = jobs_db()["test_gate"].find_one({"_id": "gate"})
         return bool(gate and gate.get("closed"))
+
+    def perform(self) -> None:
+        return None
+
+
+class FileNoteJob(Job):
+    """A non-batch job that receives a file path from Dirmon / UploadFileJob."""
+
+    destroy_on_complete = False
+    upload_file_name = me.StringField()
+    original_file_name = me.StringField()
+    label = me.StringField(user_editable=True)
 
     def perform(self) -> None:
         return None
