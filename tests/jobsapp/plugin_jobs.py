@@ -14,6 +14,7 @@ from rocketjob import (
     Transaction,
     throttle,
 )
+from rocketjob.jobs.on_demand import on_demand
 
 __all__ = [
     "BlockerJob",
@@ -174,3 +175,13 @@ def work_next(worker_name: str = "test-host:1:0", claim_filter: object = None) -
     if job is not None:
         job.rocketjob_work(worker_name)
     return job
+
+
+@on_demand("tests.add_numbers")
+def add_numbers(a: int, b: int) -> int:
+    return a + b
+
+
+@on_demand()
+def describe_job(job: Job, suffix: str = "") -> str:
+    return f"{job.class_name}{suffix}"
