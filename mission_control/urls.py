@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from mission_control.views import jobs, servers
+from mission_control.views import batch, jobs, servers
 
 Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -29,6 +29,30 @@ def job_patterns(wrap: Wrap) -> list[URLPattern]:
             wrap(jobs.job_action),
             name="mission_control_job_action",
         ),
+        *batch_patterns(wrap),
+    ]
+
+
+def batch_patterns(wrap: Wrap) -> list[URLPattern]:
+    record = "<str:job_id>/slices/<int:slice_id>/records/<int:index>/"
+    return [
+        path(
+            "<str:job_id>/exceptions/",
+            wrap(batch.job_exceptions),
+            name="mission_control_job_exceptions",
+        ),
+        path(
+            "<str:job_id>/slices/",
+            wrap(batch.job_failed_slices),
+            name="mission_control_job_failed_slices",
+        ),
+        path(
+            "<str:job_id>/slices/<int:slice_id>/",
+            wrap(batch.slice_detail),
+            name="mission_control_job_slice",
+        ),
+        path(f"{record}edit/", wrap(batch.record_edit), name="mission_control_record_edit"),
+        path(f"{record}delete/", wrap(batch.record_delete), name="mission_control_record_delete"),
     ]
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from mission_control import batch_data
 from mission_control.actions import (
     ACTIONS,
     MANAGE,
@@ -113,6 +114,7 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
         "dates": [(name, row.get(name)) for name in DATE_FIELDS if row.get(name)],
         "custom_json": _custom_fields_json(row),
         "retry_history": _retry_history(row),
+        "batch": batch_data.job_panel(row),
     }
     return render(request, "mission_control/job_detail.html", f"{row.class_name} {row.id}", context)
 

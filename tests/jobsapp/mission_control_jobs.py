@@ -6,7 +6,8 @@ import time
 
 import mongoengine as me
 
-from rocketjob import Job
+from rocketjob import Batch, Job
+from rocketjob.batch import InputCategory
 
 
 class FlakyJob(Job):
@@ -23,4 +24,20 @@ class FlakyJob(Job):
         time.sleep(self.sleep_seconds)
 
 
-__all__ = ["FlakyJob"]
+class RecordCheckBatchJob(Batch, Job):
+    """Upper-cases records; a record containing "bad" raises (with the record in the message)."""
+
+    destroy_on_complete = False
+    # No output category: the embedded server cannot yet replace an output slice holding
+    # binary data, which a retried, partly processed slice would do (see the report).
+    input_categories = [InputCategory(slice_size=3)]
+
+    def perform(self, record: str) -> str:
+        if "bad" in record:
+            raise ValueError(f"invalid record: {record}")
+        if "slow" in record:
+            time.sleep(0.5)
+        return record.upper()
+
+
+__all__ = ["FlakyJob", "RecordCheckBatchJob"]

@@ -59,3 +59,27 @@ def unloadable(state: str = "failed", **fields: Any) -> Any:
     doc = {"_cls": "Job.GoneAwayJob", "state": state, "priority": 50, "created_at": utc_now()}
     doc.update(fields)
     return Job._get_collection().insert_one(doc).inserted_id
+
+
+def failed_batch(records: list[str], **fields: Any) -> Any:
+    """A RecordCheckBatchJob worked in-process until its bad records' slices failed."""
+    from rocketjob.plugins.job.worker import ClaimFilter
+    from tests.jobsapp.mission_control_jobs import RecordCheckBatchJob
+
+    job = RecordCheckBatchJob.create_from_upload(records, **fields)
+    claimed = RecordCheckBatchJob.rocketjob_next_job("host:1:0", ClaimFilter())
+    assert claimed is not None and claimed.pk == job.pk
+    claimed.rocketjob_work("host:1:0", lambda: False)
+    job.reload()
+    return job
+
+
+def failed_batch_work(job: Any) -> Any:
+    """Work a (retried) batch job in-process until it stops running; returns it reloaded."""
+    from rocketjob.plugins.job.worker import ClaimFilter
+
+    claimed = type(job).rocketjob_next_job("host:1:0", ClaimFilter())
+    assert claimed is not None and claimed.pk == job.pk
+    claimed.rocketjob_work("host:1:0", lambda: False)
+    job.reload()
+    return job
