@@ -121,3 +121,53 @@ def _filter():  # type: ignore[no-untyped-def]
     from rocketjob import ClaimFilter
 
     return ClaimFilter()
+
+
+CREATE_SCRIPT = """
+import time
+from rocketjob import DuplicateJobError
+from tests.jobsapp.plugin_jobs import SingletonNoopJob, CronNoopJob
+start = float({start!r})
+while time.time() < start:
+    time.sleep(0.001)
+outcome = []
+for klass in (SingletonNoopJob, CronNoopJob):
+    try:
+        klass.create()
+        outcome.append("created")
+    except DuplicateJobError:
+        outcome.append("refused")
+print(",".join(outcome))
+"""
+
+
+def test_processes_racing_to_create_get_exactly_one_of_each(rocketjob_db) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.jobsapp.plugin_jobs import CronNoopJob
+
+    root = Path(__file__).resolve().parents[2]
+    script = CREATE_SCRIPT.format(start=time.time() + 6)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "shell", "-c", script],
+            cwd=root,
+            env=rocketjob_db.subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        outputs.append(out.strip().splitlines()[-1].split(","))
+    assert sorted(o[0] for o in outputs) == ["created", "refused", "refused", "refused"]
+    assert sorted(o[1] for o in outputs) == ["created", "refused", "refused", "refused"]
+    assert SingletonNoopJob.objects.count() == 1
+    assert CronNoopJob.objects.count() == 1
