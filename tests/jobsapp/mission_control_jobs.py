@@ -7,7 +7,7 @@ import time
 import mongoengine as me
 
 from rocketjob import Batch, Job
-from rocketjob.batch import InputCategory
+from rocketjob.batch import InputCategory, OutputCategory
 
 
 class FlakyJob(Job):
@@ -28,9 +28,8 @@ class RecordCheckBatchJob(Batch, Job):
     """Upper-cases records; a record containing "bad" raises (with the record in the message)."""
 
     destroy_on_complete = False
-    # No output category: the embedded server cannot yet replace an output slice holding
-    # binary data, which a retried, partly processed slice would do (see the report).
     input_categories = [InputCategory(slice_size=3)]
+    output_categories = [OutputCategory()]
 
     def perform(self, record: str) -> str:
         if "bad" in record:

@@ -23,6 +23,7 @@ def test_detail_shows_slice_bar_and_categories(make_client, batch_job):
     assert 'id="mc-batch"' in html
     assert "1 completed" in html and "2 failed" in html
     assert "main (records, compress)" in html and "output categories" in html
+    assert html.count("(records, compress)") == 2
     assert f"{LIST}{batch_job.pk}/exceptions/" in html
 
 
