@@ -155,6 +155,10 @@ class BatchWorker:
 
         re_check = get_settings().re_check_seconds
         slices = self.input()  # type: ignore[attr-defined]
+        # A worker holds one slice at a time, so a slice still running under this worker's
+        # name was left by a database error mid-slice: nobody else would ever re-queue it
+        # (the server is alive), so the worker does it before taking new work.
+        slices.requeue_running(worker_name, exact=True)
         started = last_check = time.monotonic()
         while not stop():
             slice_ = slices.claim(worker_name)

@@ -192,18 +192,23 @@ class Slices:
             },
         )
 
-    def requeue_running(self, server_name: str) -> int:
-        """Re-queue the slices a worker of ``server_name`` held (it died)."""
-        prefix = f"^{re.escape(server_name)}:"
-        result = self.collection.update_many(
-            {"state": "running", "worker_name": {"$regex": prefix}},
-            {"$set": {"state": "queued"}, "$unset": {"worker_name": "", "started_at": ""}},
-        )
-        return int(result.modified_count)
+    def requeue_running(self, server_name: str, exact: bool = False) -> int:
+        """Re-queue the slices workers of ``server_name`` held (it died); with ``exact``,
+        those of the one worker named ``server_name``."""
+        owner: Any = server_name if exact else {"$regex": f"^{re.escape(server_name)}:"}
+        return self._requeue({"state": "running", "worker_name": owner})
 
     def requeue_failed(self) -> int:
+        return self._requeue({"state": "failed"})
+
+    def _requeue(self, query: dict[str, Any]) -> int:
+        """Back to queued, by id: the ids are read first so the update never filters on a
+        field it removes (the embedded server then skips documents; MongoDB does not)."""
+        ids = [doc["_id"] for doc in self.collection.find(query, projection={"_id": 1})]
+        if not ids:
+            return 0
         result = self.collection.update_many(
-            {"state": "failed"},
+            {"_id": {"$in": ids}, "state": query["state"]},
             {"$set": {"state": "queued"}, "$unset": {"worker_name": "", "started_at": ""}},
         )
         return int(result.modified_count)

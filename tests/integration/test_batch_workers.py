@@ -1,0 +1,129 @@
+"""Many workers on one batch job: joining, priorities, the worker cap, dead servers."""
+
+from __future__ import annotations
+
+import io
+
+from rocketjob import ClaimFilter, Job
+from tests.integration.batch_support import job_state, work_until
+from tests.jobsapp.batch_jobs import EchoBatchJob
+from tests.jobsapp.jobs import NoopJob
+
+
+def started_batch(records: int = 50, **fields: object) -> EchoBatchJob:
+    """A batch job claimed by worker ``a:1:0`` and moved to processing."""
+    job = EchoBatchJob.create_from_upload([str(i) for i in range(records)], **fields)
+    claimed = Job.rocketjob_next_job("a:1:0", ClaimFilter())
+    assert claimed.pk == job.pk
+    claimed.rocketjob_batch_before("a:1:0")
+    job.reload()
+    assert job.sub_state == "processing"
+    return job
+
+
+def test_joining_workers_do_not_overwrite_the_owner() -> None:
+    job = started_batch()
+    owner, started_at = job.worker_name, job.started_at
+    joined = Job.rocketjob_next_job("b:2:0", ClaimFilter())
+    assert joined.pk == job.pk
+    assert joined.rocketjob_joined
+    joined.rocketjob_process_slice(joined.input().claim("b:2:0"))
+    job.reload()
+    assert (job.worker_name, job.started_at) == (owner, started_at)
+
+
+def test_a_higher_priority_queued_job_wins_over_joining() -> None:
+    started_batch(priority=50)
+    urgent = NoopJob.create(priority=10)
+    later = NoopJob.create(priority=50)
+    first = Job.rocketjob_next_job("b:2:0", ClaimFilter())
+    assert first.pk == urgent.pk
+    # Equal priority: the batch job already started is finished first.
+    second = Job.rocketjob_next_job("b:2:1", ClaimFilter())
+    assert isinstance(second, EchoBatchJob) and second.rocketjob_joined
+    later.reload()
+    assert later.state == "queued"
+
+
+def test_a_job_with_no_queued_slices_is_skipped_until_the_filter_resets() -> None:
+    job = started_batch(records=10)  # one slice
+    in_flight = job.input().claim("a:1:0")
+    assert in_flight is not None
+    claim_filter = ClaimFilter()
+    assert Job.rocketjob_next_job("b:2:0", claim_filter) is None
+    assert claim_filter.excluded == {"_id": {job.pk}}
+    job.reload()
+    job.rocketjob_process_slice(in_flight)
+    # The next worker to look finds nothing queued or running: it completes the job.
+    assert Job.rocketjob_next_job("b:2:1", ClaimFilter()) is None
+    assert job_state(job) == "completed"
+
+
+def test_throttle_running_workers_caps_concurrent_slices() -> None:
+    job = started_batch(throttle_running_workers=2)
+    slices = job.input()
+    slices.claim("x:1:0")
+    slices.claim("x:1:1")
+    claim_filter = ClaimFilter()
+    assert Job.rocketjob_next_job("b:2:0", claim_filter) is None
+    assert job.pk in claim_filter.excluded["_id"]
+    # A worker already inside gives back a slice it took over the cap.
+    worker = EchoBatchJob.objects(pk=job.pk).first()
+    worker.rocketjob_joined = True
+    worker.rocketjob_process_slices("b:2:1", lambda: False)
+    assert slices.counts_by_state()["running"] == 2
+    job.set_fields(throttle_running_workers=None)
+    assert Job.rocketjob_next_job("b:2:0", ClaimFilter()).pk == job.pk
+
+
+def test_dead_server_requeue_takes_back_only_its_running_slices() -> None:
+    job = started_batch(records=50)  # 5 slices; owned by server a:1
+    slices = job.input()
+    mine = [slices.claim("dead:9:0"), slices.claim("dead:9:1")]
+    theirs = slices.claim("alive:2:0")
+    job.reload()
+    done = slices.claim("alive:2:1")
+    job.rocketjob_process_slice(done)
+    assert all(mine) and theirs is not None
+    assert Job.requeue_dead_server("dead:9") == 1
+    docs = {d["_id"]: d for d in slices.collection.find()}
+    assert docs[mine[0].id]["state"] == docs[mine[1].id]["state"] == "queued"
+    assert "worker_name" not in docs[mine[0].id]
+    assert docs[theirs.id]["state"] == "running"
+    assert done.id not in docs  # completed slices are never re-processed
+    job.reload()
+    assert (job.state, job.worker_name) == ("running", "a:1:0")
+
+
+def test_requeue_of_the_owning_server_while_processing_keeps_the_job_running() -> None:
+    job = started_batch()
+    held = job.input().claim("a:1:0")
+    assert Job.requeue_dead_server("a:1") >= 1
+    job.reload()
+    assert (job.state, job.sub_state) == ("running", "processing")
+    assert job.input().collection.find_one({"_id": held.id})["state"] == "queued"
+
+
+def test_requeue_during_before_batch_puts_the_job_back_in_the_queue() -> None:
+    job = EchoBatchJob.create_from_upload(["a"])
+    claimed = Job.rocketjob_next_job("a:1:0", ClaimFilter())
+    claimed.sub_state = "before"
+    claimed.set_fields(sub_state="before")
+    assert Job.requeue_dead_server("a:1") == 1
+    job.reload()
+    assert (job.state, job.sub_state, job.worker_name) == ("queued", "before", None)
+    work_until(lambda: job_state(job) == "completed")
+
+
+def test_four_workers_and_a_dead_server_still_give_every_record_once_in_order() -> None:
+    records = [f"r{i}" for i in range(300)]
+    job = EchoBatchJob.create_from_upload(records)
+    started = Job.rocketjob_next_job("dead:9:0", ClaimFilter())
+    started.rocketjob_batch_before("dead:9:0")
+    lost = [job.input().claim("dead:9:0") for _ in range(3)]
+    assert all(lost)
+    Job.requeue_dead_server("dead:9")
+    work_until(lambda: job_state(job) == "completed", workers=4)
+    out = io.StringIO()
+    assert job.download(out) == 300
+    assert out.getvalue().splitlines() == records
