@@ -147,3 +147,14 @@ class NoOutputBatchJob(Batch, Job):
 
     def perform(self, record: object) -> object:
         return record
+
+
+class DictEchoJob(Batch, Job):
+    """Dict records out to CSV with columns taken from the first record."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=2)]
+    output_categories = [OutputCategory(format="csv")]
+
+    def perform(self, record: dict[str, object]) -> dict[str, object]:
+        return record
