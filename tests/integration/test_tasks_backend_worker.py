@@ -13,8 +13,8 @@ from django.test import override_settings
 
 from rocketjob.tasks import queue_filter
 from rocketjob.tasks.compat import TaskResultStatus
+from tests import conftest
 from tests.acceptance.workers_support import workers
-from tests.conftest import TestDatabase
 from tests.helpers import wait_for
 from tests.integration.test_tasks_backend import TASKS, add, emails, explode
 
@@ -28,7 +28,7 @@ def rocketjob_tasks() -> Iterator[None]:
 
 
 def test_a_worker_process_runs_one_queue_and_results_are_readable(
-    rocketjob_db: TestDatabase, tmp_path: Path
+    rocketjob_db: conftest.TestDatabase, tmp_path: Path
 ) -> None:
     email = emails().enqueue("c@example.com")
     total = add.enqueue(20, 22)
