@@ -158,3 +158,29 @@ class DictEchoJob(Batch, Job):
 
     def perform(self, record: dict[str, object]) -> dict[str, object]:
         return record
+
+
+class RecordingBatchJob(Batch, Job):
+    """Echo that records every perform with its worker, slowly enough to be killed mid-slice."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=10)]
+    output_categories = [OutputCategory()]
+    sleep_seconds = me.FloatField(default=0.02)
+
+    def perform(self, record: object) -> object:
+        from rocketjob.connection import jobs_db
+
+        time.sleep(self.sleep_seconds)
+        jobs_db()["test_batch_performs"].insert_one(
+            {
+                "job_id": str(self.pk),
+                "record": self.record_number,
+                "slice": self.rocketjob_slice.id if self.rocketjob_slice else None,
+                "worker": self.worker_name_of_slice(),
+            }
+        )
+        return record
+
+    def worker_name_of_slice(self) -> str | None:
+        return self.rocketjob_slice.worker_name if self.rocketjob_slice else None
