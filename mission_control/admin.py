@@ -55,3 +55,8 @@ class JobAdmin(MissionControlAdmin):
 @admin.register(models.Server)
 class ServerAdmin(MissionControlAdmin):
     patterns = staticmethod(urls.server_patterns)
+
+
+@admin.register(models.DirmonEntry)
+class DirmonEntryAdmin(MissionControlAdmin):
+    patterns = staticmethod(urls.dirmon_patterns)

@@ -51,7 +51,7 @@ def form_field_for(name: str, field: Any) -> forms.Field:
         return forms.JSONField(required=False, label=common["label"])
     if isinstance(field, me.StringField):
         max_length = field.max_length
-        widget = forms.Textarea(attrs={"rows": 3}) if (max_length or 1001) > 255 else None
+        widget = forms.Textarea(attrs={"rows": 3}) if max_length and max_length > 255 else None
         return forms.CharField(max_length=max_length, widget=widget, **common)
     return forms.JSONField(**common)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from mission_control.views import batch, jobs, servers
+from mission_control.views import batch, dirmon, jobs, servers
 
 Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -71,5 +71,25 @@ def server_patterns(wrap: Wrap) -> list[URLPattern]:
             "action/<str:action_name>/",
             wrap(servers.server_action),
             name="mission_control_server_action",
+        ),
+    ]
+
+
+def dirmon_patterns(wrap: Wrap) -> list[URLPattern]:
+    return [
+        path("", wrap(dirmon.dirmon_list), name="mission_control_dirmonentry_changelist"),
+        path("state/<str:state>/", wrap(dirmon.dirmon_list), name="mission_control_dirmon_list"),
+        path("new/", wrap(dirmon.dirmon_new), name="mission_control_dirmon_new"),
+        path("<str:entry_id>/", wrap(dirmon.dirmon_detail), name="mission_control_dirmon_detail"),
+        path("<str:entry_id>/edit/", wrap(dirmon.dirmon_edit), name="mission_control_dirmon_edit"),
+        path(
+            "<str:entry_id>/destroy/",
+            wrap(dirmon.dirmon_destroy),
+            name="mission_control_dirmon_destroy",
+        ),
+        path(
+            "<str:entry_id>/<str:event>/",
+            wrap(dirmon.dirmon_event),
+            name="mission_control_dirmon_event",
         ),
     ]
