@@ -84,6 +84,10 @@ def finish(job: Any, worker_name: str, server_name: str, outcome: PerformOutcome
             extra={"job_id": str(job.pk)},
         )
         return f"redid after-{event}"
+    if "sub_state" in job._fields:
+        # A batch job is shared by many workers; its slices have their own recovery.
+        logger.warning("batch job interrupted by a database error", extra={"job_id": str(job.pk)})
+        return "left to batch"
     try:
         if outcome.finished:
             job.fire("complete", precondition=precondition)

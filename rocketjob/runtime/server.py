@@ -96,7 +96,8 @@ class Server(me.Document):
 
         A default name (``host:pid``) can only collide with a dead process whose pid was
         reused (a container restarted as pid 1), so it is taken over at once. A custom name
-        is taken over only when its holder is a zombie; otherwise that is an operator error.
+        is taken over when its holder is a zombie, or ran on this host and its process is
+        gone (``--processes`` restarting a crashed child); otherwise it is an operator error.
         """
         now = utc_now()
         server = cls(
@@ -116,7 +117,7 @@ class Server(me.Document):
         except DuplicateKeyError:
             pass
         existing = cls.objects(name=name).first()
-        if existing is not None and name != default_server_name() and not existing.is_zombie():
+        if existing is not None and name != default_server_name() and existing.is_alive_here():
             raise ServerNameInUseError(
                 f"a live server named {name!r} is already registered (last heartbeat "
                 f"{existing.heartbeat.updated_at}); choose another --name"
@@ -152,6 +153,19 @@ class Server(me.Document):
         requeued = _requeue_jobs_of(self.name)
         self._get_collection().delete_one({"_id": self.pk})
         return requeued
+
+    def is_alive_here(self) -> bool:
+        """False when this server is a zombie, or its process on this host has exited."""
+        if self.is_zombie():
+            return False
+        if self.host == socket.gethostname() and self.pid:
+            try:
+                os.kill(int(self.pid), 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:
+                return True
+        return True
 
     # -- zombies --------------------------------------------------------------------------
     @staticmethod

@@ -119,3 +119,17 @@ def test_server_of_worker() -> None:
     assert server_of_worker("inline") is None
     assert server_of_worker("h:12:x") is None
     assert server_of_worker(None) is None
+
+
+def test_custom_name_held_by_an_exited_process_on_this_host_is_taken_over() -> None:
+    import subprocess
+
+    exited = subprocess.Popen(["true"])
+    exited.wait()
+    first = Server.register("restarted-child", max_workers=1)
+    Server._get_collection().update_one({"_id": first.pk}, {"$set": {"pid": exited.pid}})
+    job = _running_job("restarted-child:0")
+    second = Server.register("restarted-child", max_workers=1)
+    assert second.pk != first.pk
+    job.reload()
+    assert job.state == "queued"
