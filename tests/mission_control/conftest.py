@@ -25,7 +25,10 @@ def make_client(db: Any) -> Callable[..., Client]:
     def make(
         role: str | None = "view", perms: list[str] | None = None, staff: bool = True
     ) -> Client:
-        user = User.objects.create_user(f"user{next(counter)}", password="pw", is_staff=staff)
+        # No password: force_login needs none, and hashing one costs ~1 s per user here.
+        user = User(username=f"user{next(counter)}", is_staff=staff)
+        user.set_unusable_password()
+        user.save()
         if role:
             user.groups.add(groups[role])
         for codename in perms or []:
@@ -37,6 +40,12 @@ def make_client(db: Any) -> Callable[..., Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Tests that log in with a password do not need a slow, secure hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
