@@ -143,8 +143,8 @@ def _custom_fields_json(row: JobRow) -> str:
 
 
 def _retry_history(row: JobRow) -> list[Any]:
-    for name in ("failed_at_list", "rocketjob_failed_at_list", "retry_history"):
-        value = row.raw.get(name)
+    for name in ("failed_at_list", "retry_history"):
+        value = row.get(name)
         if isinstance(value, list) and value:
             return value
     return []

@@ -251,3 +251,29 @@ def test_no_job_is_created_by_viewing(make_client, one_of_each):
         client.get(state_url(state))
     assert Job._get_collection().count_documents({}) == before
     assert NoopJob.objects.count() == 6  # all but the failed one
+
+
+def test_scheduled_cron_job_shows_its_schedule(make_client):
+    from tests.jobsapp.plugin_jobs import CronNoopJob
+
+    job = CronNoopJob.create()
+    html = make_client("view").get(state_url("scheduled")).content.decode()
+    assert ids_on_page(html) == [str(job.pk)]
+    assert "*/5 * * * *" in html
+
+
+def test_retry_plugin_history_is_shown(make_client):
+    from tests.jobsapp.plugin_jobs import RetryFailingJob
+
+    job = RetryFailingJob.create()
+    job.start("host:1:0")
+    job.fail(RuntimeError("first"), worker_name="host:1:0")
+    job.reload()
+    assert job.failed_at_list
+    html = make_client("view").get(f"{LIST}{job.pk}/").content.decode()
+    assert "Retry history" in html
+    assert job.failed_at_list[0].strftime("%Y-%m-%d %H:%M:%S UTC") in html
+
+
+def ids_on_page(html: str) -> list[str]:
+    return re.findall(r'data-job-id="([0-9a-f]{24})"', html)
