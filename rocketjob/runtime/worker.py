@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import close_old_connections, connections
 from pymongo.errors import PyMongoError
 
 from rocketjob.conf import RocketJobSettings
@@ -115,6 +116,7 @@ class Worker:
             )
         finally:
             self.current = None
+            connections.close_all()  # this thread's own SQL connections
 
     def _loop(self) -> None:
         if self.start_delay and self._stop.wait(self.start_delay):
@@ -164,6 +166,9 @@ class Worker:
         def should_stop() -> bool:
             return self._stop.is_set() or time.monotonic() > deadline
 
+        # Django gives each thread its own SQL connections; like a request, a job starts and
+        # ends by dropping connections that are broken or past CONN_MAX_AGE.
+        close_old_connections()
         try:
             job.rocketjob_work(self.name, should_stop)
         except PyMongoError as exc:
@@ -181,6 +186,7 @@ class Worker:
             logger.info("finished job after outage: %s", done, extra={"job_id": str(job.pk)})
         finally:
             self.current = None
+            close_old_connections()
 
     def _recover(self, what: str) -> None:
         try:
