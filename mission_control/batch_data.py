@@ -14,6 +14,10 @@ from typing import Any
 from mission_control.jobs_data import JobRow
 
 MAX_MESSAGES = 10
+#: Batch fields the batch panel shows, left out of the job's "custom fields".
+PANEL_FIELDS = frozenset(
+    {"record_count", "slice_count", "statistics", "sub_state", "input_columns"}
+)
 
 
 def is_batch(row: JobRow) -> bool:
@@ -26,6 +30,7 @@ def job_panel(row: JobRow) -> dict[str, Any] | None:
         return None
     job = row.job
     status = job.status()
+    running = job.state == "running"
     slices = status.get("slices") or {}
     total = sum(int(slices.get(k, 0)) for k in ("queued", "active", "failed", "completed"))
     segments = []
@@ -44,8 +49,9 @@ def job_panel(row: JobRow) -> dict[str, Any] | None:
         "slice_count": job.slice_count,
         "segments": segments if total else [],
         "failed_slices": int(slices.get("failed", 0)),
-        "records_per_second": status.get("records_per_second"),
-        "estimated_seconds_left": status.get("estimated_seconds_left"),
+        # Rates and time left only mean something while workers are processing.
+        "records_per_second": status.get("records_per_second") if running else None,
+        "estimated_seconds_left": status.get("estimated_seconds_left") if running else None,
         "input_categories": [_describe(c) for c in _inputs(job)],
         "output_categories": [_describe(c) for c in job.output_categories],
         "statistics": json.dumps(job.statistics, indent=2, sort_keys=True, default=str)

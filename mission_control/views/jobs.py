@@ -136,7 +136,10 @@ def _details(row: JobRow) -> list[tuple[str, Any]]:
 
 def _custom_fields_json(row: JobRow) -> str:
     """Fields the job class adds to the base Job, as indented JSON (rendered escaped)."""
-    custom = {k: v for k, v in row.raw.items() if k not in BASE_FIELDS and k not in SHOWN_ELSEWHERE}
+    hidden = BASE_FIELDS | SHOWN_ELSEWHERE
+    if batch_data.is_batch(row):
+        hidden = hidden | batch_data.PANEL_FIELDS
+    custom = {k: v for k, v in row.raw.items() if k not in hidden}
     if not custom:
         return ""
     return json.dumps(custom, indent=2, sort_keys=True, default=str)

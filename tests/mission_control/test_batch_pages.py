@@ -25,6 +25,8 @@ def test_detail_shows_slice_bar_and_categories(make_client, batch_job):
     assert "main (records, compress)" in html and "output categories" in html
     assert html.count("(records, compress)") == 2
     assert f"{LIST}{batch_job.pk}/exceptions/" in html
+    assert "estimated time left" not in html  # only while running
+    assert "slice_count" not in html  # shown by the batch panel, not as a custom field
 
 
 def test_running_batch_shows_progress_and_time_left(make_client):

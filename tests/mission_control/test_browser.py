@@ -77,3 +77,27 @@ def test_every_list_renders_and_screenshots(live_server, superuser):
         page.goto(f"{live_server.url}/admin/mission_control/job/{jobs['scheduled'].pk}/edit/")
         screenshot(page, "edit", for_docs=True)
         assert page.dialogs == []
+
+
+def test_batch_failures_in_the_browser(live_server, superuser):
+    records = ["alice", "bob", "bad <script>alert('x')</script>", "carol", "dave", "erin", "frank"]
+    job = factories.failed_batch(records, description="Import customers")
+    base = f"{live_server.url}/admin/mission_control/job/{job.pk}"
+    with chromium_page() as page:
+        login(page, live_server.url, *superuser)
+        page.goto(f"{base}/")
+        assert "1 failed" in page.inner_text("#mc-batch")
+        screenshot(page, "batch-job", for_docs=True)
+        page.click("#mc-batch a.button")
+        page.wait_for_url("**/exceptions/")
+        page.click('tr[data-exception="ValueError"] a')
+        page.click('tr[data-slice="1"] a')
+        highlighted = page.locator("tr.mc-highlight")
+        assert highlighted.count() == 1 and "bad <script>" in highlighted.inner_text()
+        screenshot(page, "batch-slice", for_docs=True)
+        highlighted.locator("a", has_text="Edit").click()
+        page.fill("textarea[name=record]", '"bad record, fixed"')
+        page.click("input[type=submit]")
+        page.wait_for_selector(".messagelist .success")
+        assert "bad record, fixed" in page.inner_text("#mc-records")
+        assert page.dialogs == []
