@@ -70,15 +70,23 @@ class BatchModel:
 
     def input(self, category: str = "main") -> Slices:
         """The input slices of ``category`` (``rocketjob_input_<id>``)."""
-        self.rocketjob_require_id()
-        serializer = self.input_category(category).serializer
-        return Slices(collection_name("input", self.pk, category), serializer)
+        return self.rocketjob_slices("input", category)
 
     def output(self, category: str = "main") -> Slices:
         """The output slices of ``category`` (``rocketjob_output_<id>``)."""
+        return self.rocketjob_slices("output", category)
+
+    def rocketjob_slices(self, kind: str, category: str) -> Slices:
+        """Slices objects are kept per job instance: workers use them for every slice."""
         self.rocketjob_require_id()
-        serializer = self.output_category(category).serializer
-        return Slices(collection_name("output", self.pk, category), serializer)
+        cache = self.__dict__.setdefault("_rocketjob_slices_cache", {})
+        key = (kind, category, self.pk)
+        found = cache.get(key)
+        if found is None:
+            declared = self.input_category if kind == "input" else self.output_category
+            serializer = declared(category).serializer
+            found = cache[key] = Slices(collection_name(kind, self.pk, category), serializer)
+        return found
 
     def rocketjob_require_id(self) -> None:
         if self.pk is None:

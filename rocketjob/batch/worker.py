@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rocketjob.batch.categories import Result
+from rocketjob.batch.categories import Result, Results
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
 from rocketjob.sliced.slices import Slice
 
@@ -41,12 +41,20 @@ class BatchWorker:
     input_columns: Any
     throttle_running_workers: Any
 
-    #: Number (1-based, over the whole upload) of the record ``perform`` is processing.
-    record_number: int | None = None
+    #: [first record number of the slice, index in the slice] while a slice is processed.
+    #: A plain list updated in place: setting an attribute on a mongoengine document per
+    #: record costs more than many ``perform`` calls.
+    _rocketjob_position: list[int] | None = None
     #: The slice being processed, for callbacks.
     rocketjob_slice: Slice | None = None
     #: Set on a job a worker joined (rather than claimed from the queue).
     rocketjob_joined: bool = False
+
+    @property
+    def record_number(self) -> int | None:
+        """Number (1-based, over every upload of the job) of the record being performed."""
+        position = self._rocketjob_position
+        return None if position is None else position[0] + position[1]
 
     def perform(self, record: Any) -> Any:
         """Process one record; the return value goes to the ``main`` output category."""
@@ -182,7 +190,7 @@ class BatchWorker:
         slices = self.input()  # type: ignore[attr-defined]
         outputs = self.rocketjob_output_buffers(slice_)
         self.rocketjob_slice = slice_
-        position = [slice_.processing_record_number]
+        position = self._rocketjob_position = [slice_.id, slice_.processing_record_number]
         try:
             self.rocketjob_run_callbacks("before", "slice")  # type: ignore[attr-defined]
             self.rocketjob_run_around(  # type: ignore[attr-defined]
@@ -190,7 +198,8 @@ class BatchWorker:
             )
             self.rocketjob_run_callbacks("after", "slice")  # type: ignore[attr-defined]
         except Exception as exc:
-            record_number = self.record_number if position[0] < len(slice_.records) else None
+            reached = position[1] < len(slice_.records)
+            record_number = position[0] + position[1] if reached else None
             self.logger.warning(  # type: ignore[attr-defined]
                 "slice %s failed at record %s: %s",
                 slice_.id,
@@ -199,10 +208,11 @@ class BatchWorker:
                 extra={"slice": slice_.id, "record_number": record_number},
             )
             self.rocketjob_write_outputs(slice_, outputs)
-            slices.fail(slice_, exc, record_number, position[0])
+            slices.fail(slice_, exc, record_number, position[1])
             return False
         finally:
             self.rocketjob_slice = None
+            self._rocketjob_position = None
             self.rocketjob_flush_statistics()  # type: ignore[attr-defined]
         self.rocketjob_write_outputs(slice_, outputs)
         slices.complete(slice_)
@@ -211,31 +221,55 @@ class BatchWorker:
     def rocketjob_perform_records(
         self, slice_: Slice, outputs: dict[str, list[Any]], position: list[int]
     ) -> None:
+        """perform() each record from ``position[1]`` on, collecting results.
+
+        The common case (no perform callbacks, records stored as they are, results to
+        ``main`` or nowhere) runs a tight loop; everything else takes the general one.
+        """
+        records = slice_.records
         convert = self.rocketjob_record_converter()
-        has_callbacks = self.rocketjob_has_perform_callbacks()
         keep_nils = self.rocketjob_keep_nils()
         main = outputs.get("main")
-        records = slice_.records
-        perform = self.perform
-        for index in range(position[0], len(records)):
-            position[0] = index
-            self.record_number = slice_.id + index
-            record = convert(records[index])
-            if has_callbacks:
-                result = self.rocketjob_perform_with_callbacks(record)
-            else:
-                result = perform(record)
-            if result is None:
-                if main is not None and keep_nils.get("main"):
-                    main.append(None)
-            elif isinstance(result, Result):
-                self.rocketjob_collect(outputs, result, keep_nils)
-            elif isinstance(result, list) and result and isinstance(result[0], Result):
-                for item in result:
-                    self.rocketjob_collect(outputs, item, keep_nils)
-            elif main is not None:
-                main.append(result)
-        position[0] = len(records)
+        if (
+            convert is None
+            and not self.rocketjob_has_perform_callbacks()
+            and not keep_nils.get("main")
+        ):
+            perform = self.perform
+            append = main.append if main is not None else None
+            for index in range(position[1], len(records)):
+                position[1] = index
+                result = perform(records[index])
+                if result is None:
+                    continue
+                kind = type(result)
+                if kind is Result or kind is Results or (kind is list and _has_results(result)):
+                    self.rocketjob_store_result(outputs, result, keep_nils)
+                elif append is not None:
+                    append(result)
+            position[1] = len(records)
+            return
+        for index in range(position[1], len(records)):
+            position[1] = index
+            record = records[index] if convert is None else convert(records[index])
+            result = self.rocketjob_perform_with_callbacks(record)
+            self.rocketjob_store_result(outputs, result, keep_nils)
+        position[1] = len(records)
+
+    def rocketjob_store_result(
+        self, outputs: dict[str, list[Any]], result: Any, keep_nils: dict[str, bool]
+    ) -> None:
+        main = outputs.get("main")
+        if result is None:
+            if main is not None and keep_nils.get("main"):
+                main.append(None)
+        elif isinstance(result, Result):
+            self.rocketjob_collect(outputs, result, keep_nils)
+        elif isinstance(result, list) and _has_results(result):
+            for item in result:
+                self.rocketjob_collect(outputs, item, keep_nils)
+        elif main is not None:
+            main.append(result)
 
     def rocketjob_perform_with_callbacks(self, record: Any) -> Any:
         self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
@@ -256,11 +290,12 @@ class BatchWorker:
             outputs[result.category].append(result.value)
 
     # -- helpers --------------------------------------------------------------------------
-    def rocketjob_record_converter(self) -> Callable[[Any], Any]:
+    def rocketjob_record_converter(self) -> Callable[[Any], Any] | None:
+        """Turns stored rows into dicts (hash mode with captured columns), else None."""
         category = self.input_category("main")  # type: ignore[attr-defined]
         columns = (self.input_columns or {}).get("main")
         if category.mode != "hash" or not columns:
-            return _identity
+            return None
         names = list(columns)
         if all(names):
 
@@ -317,5 +352,5 @@ class BatchWorker:
         return True
 
 
-def _identity(record: Any) -> Any:
-    return record
+def _has_results(value: list[Any]) -> bool:
+    return bool(value) and isinstance(value[0], Result)

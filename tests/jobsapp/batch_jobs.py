@@ -184,3 +184,17 @@ class RecordingBatchJob(Batch, Job):
 
     def worker_name_of_slice(self) -> str | None:
         return self.rocketjob_slice.worker_name if self.rocketjob_slice else None
+
+
+class EncryptedBatchJob(Batch, Job):
+    """Encrypted input, bz2 and encrypted-bz2 outputs (needs ROCKETJOB encryption_key)."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(format="json", serializer="encrypt", slice_size=4)]
+    output_categories = [
+        OutputCategory(format="json", serializer="encrypted_bz2"),
+        OutputCategory(name="plain", serializer="bz2"),
+    ]
+
+    def perform(self, record: dict[str, object]) -> list[Result]:
+        return [Result("main", record), Result("plain", record["secret"])]
