@@ -45,3 +45,5 @@ class FlakyJob(Job):
     def perform(self) -> None:
         if random.random() < self.failure_rate:
             raise ConnectionError("the upstream service did not answer (simulated)")
+
+from example_project.sample_jobs.csv_example import OrdersToEuroJob  # noqa: E402, F401
