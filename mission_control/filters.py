@@ -22,7 +22,8 @@ SORT_FIELDS = {
     "description": "description",
     "state": "state",
     "priority": "priority",
-    "created": "created_at",
+    # ObjectIds grow with creation time: sorting on _id uses its index, created_at has none.
+    "created": "_id",
     "started": "started_at",
     "completed": "completed_at",
     "run_at": "run_at",
@@ -87,7 +88,10 @@ class JobListParams:
     def mongo_sort(self) -> list[tuple[str, int]]:
         key = self.order.lstrip("-")
         direction = -1 if self.order.startswith("-") else 1
-        return [(SORT_FIELDS[key], direction), ("_id", direction)]
+        field_name = SORT_FIELDS[key]
+        if field_name == "_id":
+            return [("_id", direction)]
+        return [(field_name, direction), ("_id", direction)]
 
     def query_string(self, **overrides: Any) -> str:
         """This page's query string with some parameters replaced (for links)."""

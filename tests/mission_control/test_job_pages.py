@@ -277,3 +277,21 @@ def test_retry_plugin_history_is_shown(make_client):
 
 def ids_on_page(html: str) -> list[str]:
     return re.findall(r'data-job-id="([0-9a-f]{24})"', html)
+
+
+def test_corrupt_document_is_flagged_not_fatal(make_client):
+    from rocketjob.plugins.job.model import utc_now
+
+    doc = {
+        "_cls": "Job.NoopJob",
+        "state": "failed",
+        "created_at": utc_now(),
+        "exception": "not a subdocument",
+        "description": "corrupt",
+    }
+    job_id = Job._get_collection().insert_one(doc).inserted_id
+    client = make_client("admin")
+    listing = client.get(state_url("failed"))
+    assert listing.status_code == 200 and ids_on(listing) == [str(job_id)]
+    detail = client.get(f"{LIST}{job_id}/").content.decode()
+    assert "cannot be loaded" in detail and 'data-action="destroy"' in detail
