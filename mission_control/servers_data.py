@@ -169,3 +169,13 @@ def _add_descriptions(rows: list[WorkerRow]) -> None:
     descriptions = {str(raw["_id"]): raw.get("description") or "" for raw in found}
     for row in rows:
         row.description = descriptions.get(row.job_id, "")
+
+
+def busy_workers_by_job() -> dict[str, int]:
+    """Job id -> workers busy with it, from every server's last heartbeat."""
+    counts: dict[str, int] = {}
+    for server in Server.objects.only("heartbeat"):
+        for active in server.heartbeat.active if server.heartbeat else []:
+            if active.job_id:
+                counts[active.job_id] = counts.get(active.job_id, 0) + 1
+    return counts

@@ -31,6 +31,7 @@ from mission_control.jobs_data import (
     load_row,
     stored_class_names,
 )
+from mission_control.servers_data import busy_workers_by_job
 from mission_control.views.common import Page, admin_site, render, require
 from rocketjob.job import Job
 
@@ -63,6 +64,7 @@ def job_list(request: HttpRequest, state: str = "running") -> HttpResponse:
         "per_page_choices": PER_PAGE_CHOICES,
         "bulk_actions": bulk_actions,
         "row_actions": {row.id: available_actions(request.user, row) for row in rows},
+        "busy_workers": busy_workers_by_job() if state == "running" else {},
         "columns": _sort_columns(state, params),
         "page_links": {
             "previous": params.query_string(page=page.number - 1 if page.number > 2 else ""),

@@ -295,3 +295,31 @@ def test_corrupt_document_is_flagged_not_fatal(make_client):
     assert listing.status_code == 200 and ids_on(listing) == [str(job_id)]
     detail = client.get(f"{LIST}{job_id}/").content.decode()
     assert "cannot be loaded" in detail and 'data-action="destroy"' in detail
+
+
+def test_running_list_shows_records_and_busy_workers(make_client):
+    from datetime import timedelta
+
+    from rocketjob.plugins.job.model import utc_now
+    from rocketjob.plugins.job.worker import ClaimFilter
+    from rocketjob.runtime.server import ActiveWorker, Server
+    from tests.jobsapp.mission_control_jobs import RecordCheckBatchJob
+
+    job = RecordCheckBatchJob.create_from_upload([str(i) for i in range(12)])
+    RecordCheckBatchJob.rocketjob_next_job("web:1:0", ClaimFilter()).rocketjob_batch_before(
+        "web:1:0"
+    )
+    server = Server.register("web:1", max_workers=3)
+    started = utc_now() - timedelta(seconds=3)
+    server.send_heartbeat(
+        3,
+        [
+            ActiveWorker(worker_name=f"web:1:{i}", job_id=str(job.pk), started_at=started)
+            for i in range(3)
+        ],
+    )
+    html = make_client("view").get(LIST).content.decode()
+    row = html.split(f'data-job-id="{job.pk}"')[1].split("</tr>")[0]
+    assert "<td>12</td>" in row  # records
+    assert 'title="web:1:0">3</span>' in row  # three workers busy with it
+    assert "processing" in row
