@@ -93,6 +93,23 @@ class BatchWorker:
         self.rocketjob_batch_check_complete(worker_name)
         return False
 
+    def rocketjob_run_perform(self) -> None:
+        """``perform_now``: the whole batch in this thread (before, every slice, after).
+
+        Nothing is written to the job; slices are consumed and outputs stored as usual. The
+        first record that raises stops the run and its exception is re-raised (its slice
+        stays failed, as with a worker).
+        """
+        self.rocketjob_run_callbacks("before", "batch")  # type: ignore[attr-defined]
+        self.before_batch()
+        slices = self.input()  # type: ignore[attr-defined]
+        while (slice_ := slices.claim("inline")) is not None:
+            if not self.rocketjob_process_slice(slice_):
+                error = self.__dict__.pop("_rocketjob_slice_error", None)
+                raise error or BatchSlicesFailedError(f"slice {slice_.id} failed")
+        self.after_batch()
+        self.rocketjob_run_callbacks("after", "batch")  # type: ignore[attr-defined]
+
     # -- before / after -------------------------------------------------------------------
     def rocketjob_batch_before(self, worker_name: str) -> bool:
         expected = {"state": "running", "worker_name": worker_name}
@@ -209,6 +226,7 @@ class BatchWorker:
             )
             self.rocketjob_write_outputs(slice_, outputs)
             slices.fail(slice_, exc, record_number, position[1])
+            self.__dict__["_rocketjob_slice_error"] = exc
             return False
         finally:
             self.rocketjob_slice = None

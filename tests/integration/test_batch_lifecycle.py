@@ -137,3 +137,27 @@ def _filter():  # type: ignore[no-untyped-def]
     from rocketjob import ClaimFilter
 
     return ClaimFilter()
+
+
+def test_perform_now_runs_the_whole_batch_inline() -> None:
+    job = HookedBatchJob.build()
+    job.upload(["a", "b", "c"])
+    job.perform_now()
+    assert job.state == "completed"
+    out = io.StringIO()
+    assert job.download(out) == 3
+    assert out.getvalue().splitlines() == ["a", "b", "c"]
+    assert HookedBatchJob.objects.first() is None  # inline: nothing was saved
+
+
+def test_perform_now_reraises_the_first_failing_record() -> None:
+    import pytest
+
+    from tests.jobsapp.batch_jobs import FailingRecordJob
+
+    job = FailingRecordJob.build(fail_on=[3])
+    job.upload([1, 2, 3, 4])
+    with pytest.raises(ValueError, match="bad record 3"):
+        job.perform_now()
+    assert job.state == "failed"
+    assert [s["exception"]["record_number"] for s in job.input().failed()] == [3]
