@@ -139,9 +139,15 @@ def test_live_server_cannot_be_destroyed(make_client, servers):
 
 
 def test_destroy_zombies_button(make_client, servers):
+    assert "Destroy zombies" in make_client("operator").get(SERVERS).content.decode()
     response = make_client("operator").post(f"{SERVERS}destroy-zombies/", follow=True)
     assert "1 zombie server destroyed." in response.content.decode()
     assert sorted(Server.objects.distinct("name")) == ["web1:100", "web2:200", "web3:300"]
+
+
+def test_no_destroy_zombies_button_without_zombies(make_client):
+    make_server("web1:100")
+    assert "Destroy zombies" not in make_client("operator").get(SERVERS).content.decode()
 
 
 def test_action_on_unknown_server(make_client):
