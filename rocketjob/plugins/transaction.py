@@ -16,8 +16,9 @@ every SQL write it made is rolled back and the job fails as usual. When perform 
 inside a transaction (a batch slice wrapped by :meth:`Transaction.rocketjob_transaction`, or a
 caller's ``atomic`` block), it joins that transaction instead of adding a savepoint.
 
-Batch jobs wrap each slice: the batch worker calls ``job.rocketjob_transaction()`` (a context
-manager) around a slice when the job has that method, so a slice's records commit together.
+Batch jobs wrap each slice (an ``around("slice")`` callback), so a slice's records commit
+together and a failing record rolls back its whole slice, which is then failed and can be
+retried as a unit. ``job.rocketjob_transaction()`` is the same transaction as a context manager.
 MongoDB writes (job state, slices) are not part of the SQL transaction.
 """
 
@@ -46,5 +47,10 @@ class Transaction:
 
     @around("perform")
     def rocketjob_transaction_perform(self, proceed: Callable[[], None]) -> None:
+        with self.rocketjob_transaction():
+            proceed()
+
+    @around("slice")
+    def rocketjob_transaction_slice(self, proceed: Callable[[], None]) -> None:
         with self.rocketjob_transaction():
             proceed()

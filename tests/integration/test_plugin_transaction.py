@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection, transaction
 
-from tests.jobsapp.plugin_jobs import LedgerJob, work_next
+from tests.jobsapp.plugin_jobs import LedgerBatchJob, LedgerJob, work_next
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,3 +60,14 @@ def test_slice_hook_is_a_transaction() -> None:
         job.perform()
     assert _amounts() == []
     assert not connection.in_atomic_block
+
+
+def test_batch_slices_commit_or_roll_back_as_a_unit() -> None:
+    job = LedgerBatchJob.build()
+    job.upload(["a", "bb", "ccc", "fail", "eeeee"])  # slices: [a, bb] [ccc, fail] [eeeee]
+    job.save()
+    while work_next() is not None:
+        pass
+    job.reload()
+    assert job.state == "failed"
+    assert sorted(_amounts()) == [1, 2, 5]  # the failed slice's "ccc" row was rolled back

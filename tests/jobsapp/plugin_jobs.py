@@ -14,6 +14,7 @@ from rocketjob import (
     Transaction,
     throttle,
 )
+from rocketjob.batch import Batch, InputCategory
 from rocketjob.jobs.on_demand import on_demand
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "GatedJob",
     "GroupCapJob",
     "GroupOtherJob",
+    "LedgerBatchJob",
     "LedgerJob",
     "RetryFailingJob",
     "SingletonCronJob",
@@ -106,6 +108,21 @@ class LedgerJob(Transaction, Job):
             cursor.execute("INSERT INTO plugin_ledger (amount) VALUES (%s)", [self.amount])
         if self.fail_after:
             raise RuntimeError("ledger failure after the insert")
+
+
+class LedgerBatchJob(Transaction, Batch, Job):
+    """Inserts one row per record; the record "fail" raises after its insert."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=2)]
+
+    def perform(self, record: str) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO plugin_ledger (amount) VALUES (%s)", [len(record)])
+        if record == "fail":
+            raise RuntimeError("ledger record failed after its insert")
 
 
 class BlockerJob(Job):
