@@ -31,6 +31,14 @@ STATUS_BY_STATE = {
 }
 
 
+class TaskExitError(Exception):
+    """A task raised a BaseException (``SystemExit``...): it fails like any other error."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(f"{type(original).__name__}: {original}")
+        self.original = original
+
+
 class TaskErrorRecord(me.EmbeddedDocument):
     """One failed attempt, as ``TaskError`` exposes it."""
 
@@ -55,26 +63,27 @@ class TaskJob(Job):
     worker_ids = me.ListField(me.StringField())
 
     def rocketjob_task(self) -> Any:
-        """The Task object (or a Task wrapping the plain function) at ``task_path``."""
+        """The ``@task`` object at ``task_path``, as it was enqueued (queue, priority).
+
+        Only Task objects are run: a job naming any other importable callable (written to the
+        database by hand, say ``os.system``) is refused, so the collection cannot be used to
+        run arbitrary functions on the workers.
+        """
+        from django.core.exceptions import SuspiciousOperation
+
         from rocketjob.tasks.compat import Task
 
         target = import_string(self.task_path)
-        if isinstance(target, Task):
-            if (target.queue_name, target.priority) == (self.queue_name, self.task_priority):
-                return target
-            try:  # the task as it was enqueued (``task.using(...)``)
-                return dataclasses.replace(
-                    target, queue_name=self.queue_name, priority=self.task_priority
-                )
-            except Exception:  # not valid for this process's backend: the declared task
-                return target
-        return Task(
-            func=target,
-            priority=self.task_priority,
-            queue_name=self.queue_name,
-            backend=self.backend_alias,
-            takes_context=self.takes_context,
-        )
+        if not isinstance(target, Task):
+            raise SuspiciousOperation(f"Task {self.pk} does not point to a Task ({self.task_path})")
+        if (target.queue_name, target.priority) == (self.queue_name, self.task_priority):
+            return target
+        try:  # the task as it was enqueued (``task.using(...)``)
+            return dataclasses.replace(
+                target, queue_name=self.queue_name, priority=self.task_priority
+            )
+        except Exception:  # not valid for this process's backend: the declared task
+            return target
 
     def perform(self) -> None:
         from rocketjob.tasks.compat import TaskContext
@@ -83,11 +92,19 @@ class TaskJob(Job):
         task = self.rocketjob_task()
         args = list(self.task_args or [])
         kwargs = dict(self.task_kwargs or {})
-        if self.takes_context:
-            context = TaskContext(task_result=self.to_task_result(task))
-            value = task.call(context, *args, **kwargs)
-        else:
-            value = task.call(*args, **kwargs)
+        try:
+            if self.takes_context:
+                context = TaskContext(task_result=self.to_task_result(task))
+                value = task.call(context, *args, **kwargs)
+            else:
+                value = task.call(*args, **kwargs)
+        except (KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                raise
+            # SystemExit and friends would end the worker thread; the task just failed.
+            raise TaskExitError(exc) from exc
         self.return_value = normalize(value)
 
     def to_task_result(self, task: Any = None) -> Any:
@@ -106,6 +123,7 @@ class TaskJob(Job):
     ) -> None:
         super().rocketjob_effect_fail(exception=exception, worker_name=worker_name, **kw)
         error = exception or RuntimeError("failed by a user")
+        error = getattr(error, "original", error)
         klass = type(error)
         self.task_errors = [
             *(self.task_errors or []),
@@ -126,7 +144,8 @@ class TaskJob(Job):
         self.rocketjob_task_signal("task_finished")
 
     def rocketjob_task_signal(self, name: str) -> None:
-        """Send a Tasks signal; a task that cannot be imported here is logged, not raised."""
+        """Send a Tasks signal; a task that cannot be loaded here is logged, not raised (the
+        job's own failure, if any, already records why)."""
         from rocketjob.tasks import compat
         from rocketjob.tasks.backend import RocketJobBackend
 
@@ -135,7 +154,7 @@ class TaskJob(Job):
             return
         try:
             result = self.to_task_result()
-        except ImportError as exc:
+        except Exception as exc:
             logger.warning("task signal not sent: %s", exc, extra={"task_path": self.task_path})
             return
         signal.send(sender=RocketJobBackend, task_result=result)

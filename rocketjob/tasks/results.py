@@ -20,7 +20,7 @@ def task_result_for(job: Any, task: Any) -> Any:
     from rocketjob.tasks.compat import TaskError, TaskResult, TaskResultStatus
     from rocketjob.tasks.job import STATUS_BY_STATE
 
-    status = TaskResultStatus[STATUS_BY_STATE[job.state]]
+    status = _status(TaskResultStatus, STATUS_BY_STATE[job.state])
     finished = job.state in ("completed", "failed", "aborted")
     result = TaskResult(
         task=task,
@@ -41,3 +41,10 @@ def task_result_for(job: Any, task: Any) -> Any:
     )
     object.__setattr__(result, "_return_value", job.return_value)
     return result
+
+
+def _status(statuses: Any, name: str) -> Any:
+    """``SUCCESSFUL`` is named ``SUCCEEDED`` in newer django-tasks releases."""
+    if name == "SUCCESSFUL" and not hasattr(statuses, name):
+        name = "SUCCEEDED"
+    return statuses[name]

@@ -53,6 +53,11 @@ def explode(message: str) -> None:
 
 
 @task()
+def exits(code: int) -> None:
+    raise SystemExit(code)
+
+
+@task()
 def send_email(address: str) -> str:
     return f"sent to {address}"
 
@@ -302,3 +307,46 @@ def test_signals_are_sent() -> None:
         task_started.disconnect(receivers["started"])
         task_finished.disconnect(receivers["finished"])
     assert seen == [("enqueued", "READY"), ("started", "RUNNING"), ("finished", "SUCCESSFUL")]
+
+
+def test_get_result_equals_the_enqueued_result() -> None:
+    result = add.enqueue(1, b=2)
+    assert task_backends["default"].get_result(result.id) == result
+
+
+def test_system_exit_fails_the_task_without_ending_the_worker() -> None:
+    result = exits.enqueue(3)
+    follower = add.enqueue(1, 1)
+    assert run_worker() == 2
+    result.refresh()
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class is SystemExit
+    assert result.errors[0].traceback.endswith("SystemExit: 3\n")
+    assert add.get_result(follower.id).return_value == 2
+
+
+def test_a_job_naming_a_plain_callable_is_refused() -> None:
+    from django.core.exceptions import SuspiciousOperation
+
+    result = add.enqueue(1, 2)
+    TaskJob.objects(pk=result.id).update(set__task_path="subprocess.check_output")
+    with pytest.raises(SuspiciousOperation, match="does not point to a Task"):
+        task_backends["default"].get_result(result.id)
+    assert run_worker() == 1
+    job = TaskJob.objects.get(pk=result.id)
+    assert job.state == "failed"
+    assert "does not point to a Task" in job.exception.message
+
+
+def test_enqueue_and_worker_signals_log_like_other_backends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="django_tasks"):
+        result = add.enqueue(2, 2)
+        run_worker()
+    messages = [r.getMessage() for r in caplog.records if r.name == "django_tasks"]
+    assert any("enqueued" in m and result.id in m for m in messages)
+    assert any("RUNNING" in m and result.id in m for m in messages)
+    assert any("SUCCESSFUL" in m and result.id in m for m in messages)
