@@ -81,3 +81,13 @@ def test_percent_is_always_a_safe_integer():
 def test_short_class_name():
     assert short_class_name("Job.Reports.DailyJob") == "DailyJob"
     assert short_class_name(None) == "?"
+
+
+def test_system_check_names_missing_apps(monkeypatch):
+    from mission_control import checks
+
+    assert checks.check_required_apps() == []
+    # Patch the lookup instead of changing INSTALLED_APPS: reloading the app registry would
+    # re-run rocketjob's ready() and reconnect this process away from the test database.
+    monkeypatch.setattr(checks.apps, "is_installed", lambda name: name != "rocketjob")
+    assert [e.id for e in checks.check_required_apps()] == ["mission_control.E002"]
