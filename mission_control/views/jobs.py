@@ -36,6 +36,8 @@ from mission_control.views.common import Page, admin_site, render, require
 from rocketjob.job import Job
 
 VIEW = "mission_control.view_job"
+#: Buttons on list rows (as in Ruby); fail and abort are on the job page and in bulk actions.
+ROW_ACTIONS = ("run_now", "pause", "resume", "retry", "destroy")
 BASE_FIELDS = frozenset(Job._fields) | {"_id", "_cls", "id"}
 SHOWN_ELSEWHERE = {"exception", "description", "_cls", "_id", "id", *DATE_FIELDS}
 
@@ -63,7 +65,10 @@ def job_list(request: HttpRequest, state: str = "running") -> HttpResponse:
         "class_names": stored_class_names(),
         "per_page_choices": PER_PAGE_CHOICES,
         "bulk_actions": bulk_actions,
-        "row_actions": {row.id: available_actions(request.user, row) for row in rows},
+        "row_actions": {
+            row.id: [a for a in available_actions(request.user, row) if a.name in ROW_ACTIONS]
+            for row in rows
+        },
         "busy_workers": busy_workers_by_job() if state == "running" else {},
         "columns": _sort_columns(state, params),
         "page_links": {

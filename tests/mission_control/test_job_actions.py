@@ -249,3 +249,12 @@ def test_bulk_next_must_be_local(make_client):
 
 def test_bulk_get_is_not_allowed(make_client):
     assert make_client("manager").get(f"{LIST}bulk/").status_code == 405
+
+
+def test_list_rows_offer_ruby_row_actions_only(make_client):
+    job = factories.failed()
+    html = make_client("admin").get(f"{LIST}state/failed/").content.decode()
+    row = html.split(f'data-job-id="{job.pk}"')[1].split("</tr>")[0]
+    assert ">Retry</button>" in row and ">Destroy</a>" in row
+    assert ">Abort<" not in row and ">Fail<" not in row
+    assert '<option value="abort">' in html  # still available as a bulk action
