@@ -38,7 +38,9 @@ def test_retry_a_failed_job_and_watch_it_complete(live_server, superuser, rocket
     env = rocketjob_db.subprocess_env()
     with workers(["--workers", "2"], env, log) as process:
         wait_for(lambda: Server.objects.count() == 1, timeout=60)
-        job = FlakyJob.create(description="Nightly CRM sync", sleep_seconds=1.5)
+        # The retried run lasts 10 s: longer than two refresh intervals, so the page shows
+        # it running even on a loaded machine. The first run fails at once.
+        job = FlakyJob.create(description="Nightly CRM sync", sleep_seconds=10)
         wait_for(lambda: state_of(job.pk) == "failed", timeout=60)
 
         with chromium_page() as page:
