@@ -83,3 +83,46 @@ def test_count_documents_with_date_comparison_on_set_dates() -> None:
     _id = collection.insert_one({}).inserted_id
     collection.update_one({"_id": _id}, {"$set": {"at": now}})
     assert collection.count_documents({"at": {"$lte": now}}) == 1
+
+
+def _date_or() -> dict:
+    return {"$or": [{"run_at": None}, {"run_at": {"$lte": utc_now()}}]}
+
+
+@embedded_deviation
+def test_terms_beside_a_date_or_are_applied() -> None:
+    collection = jobs_db()["compat"]
+    collection.insert_many([{"k": "a", "state": "queued"}, {"k": "b", "state": "queued"}])
+    found = collection.find({"state": "queued", **_date_or(), "k": {"$ne": "a"}})
+    assert [d["k"] for d in found] == ["b"]
+
+
+@embedded_deviation
+def test_ne_matches_documents_without_the_field_beside_a_date_or() -> None:
+    collection = jobs_db()["compat"]
+    collection.insert_many([{"n": 1, "g": "a"}, {"n": 2}])
+    found = collection.find({"$and": [_date_or(), {"g": {"$ne": "a"}}]})
+    assert [d["n"] for d in found] == [2]
+
+
+def test_the_claim_shape_is_right_everywhere() -> None:
+    """One flat $and, $ne on always-present fields and $nin on optional ones: what
+    ClaimFilter renders, evaluated correctly by MongoDB and the embedded server alike."""
+    collection = jobs_db()["compat"]
+    collection.insert_many(
+        [
+            {"n": 1, "_cls": "Job.A", "state": "queued"},
+            {"n": 2, "_cls": "Job.B", "state": "queued", "g": "ledger"},
+            {"n": 3, "_cls": "Job.B", "state": "queued"},
+            {"n": 4, "_cls": "Job.B", "state": "running"},
+        ]
+    )
+    query = {
+        "$and": [
+            {"state": "queued"},
+            _date_or(),
+            {"_cls": {"$ne": "Job.A"}},
+            {"g": {"$nin": ["ledger"]}},
+        ]
+    }
+    assert [d["n"] for d in collection.find(query)] == [3]

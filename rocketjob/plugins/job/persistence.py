@@ -85,6 +85,9 @@ class PersistenceMixin:
             self.save(force_insert=True)  # type: ignore[attr-defined]
             return
         self.validate()
+        if event == "complete" and getattr(self, "destroy_on_complete", False):
+            self.rocketjob_delete_if(event, expected)
+            return
         sets, unsets = self._delta()  # type: ignore[attr-defined]
         update: dict[str, Any] = {}
         if sets:
@@ -100,12 +103,28 @@ class PersistenceMixin:
             return_document=ReturnDocument.AFTER,
         )
         if stored is None:
-            current = self._get_collection().find_one({"_id": self.pk}, {"state": 1})  # type: ignore[attr-defined]
-            actual = current.get("state") if current else None
-            if current:
-                self.reload()  # type: ignore[attr-defined]
-            raise StateConflictError(self, event, expected.get("state", "?"), actual)
+            self.rocketjob_raise_conflict(event, expected)
         self._clear_changed_fields()  # type: ignore[attr-defined]
+
+    def rocketjob_delete_if(self, event: str, expected: dict[str, Any]) -> None:
+        """Complete-and-destroy in one write: delete the job if it still matches ``expected``.
+
+        Nobody needs to see a job that is destroyed on completion in state ``completed``, so
+        the completion is not written first: one conditional delete replaces two writes.
+        """
+        collection = self._get_collection()  # type: ignore[attr-defined]
+        if collection.delete_one({"_id": self.pk, **expected}).deleted_count != 1:
+            self.rocketjob_raise_conflict(event, expected)
+        self.rocketjob_destroyed = True
+        self._clear_changed_fields()  # type: ignore[attr-defined]
+
+    def rocketjob_raise_conflict(self, event: str, expected: dict[str, Any]) -> None:
+        """Reload the job (if it still exists) and raise StateConflictError."""
+        current = self._get_collection().find_one({"_id": self.pk}, {"state": 1})  # type: ignore[attr-defined]
+        actual = current.get("state") if current else None
+        if current:
+            self.reload()  # type: ignore[attr-defined]
+        raise StateConflictError(self, event, expected.get("state", "?"), actual)
 
     def set_fields(self, **fields: Any) -> None:
         """Atomically ``$set`` fields on the stored job without touching anything else."""
@@ -127,9 +146,9 @@ class PersistenceMixin:
     def queued_now(cls) -> Any:
         """Queued jobs whose run_at has come."""
         now = utc_now()
-        return cls.objects(state="queued").filter(
-            __raw__={"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]}
-        )
+        # One flat $and: the embedded server ignores terms placed beside a date $or.
+        ready = [{"state": "queued"}, {"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]}]
+        return cls.objects(__raw__={"$and": ready})
 
     @classmethod
     def scheduled(cls) -> Any:

@@ -132,7 +132,8 @@ class StateMachineMixin:
 
     def rocketjob_after_persisted(self, event: str) -> None:
         """Work that must follow a saved transition (destroy on complete)."""
-        if event == "complete" and getattr(self, "destroy_on_complete", False):
+        destroyed = getattr(self, "rocketjob_destroyed", False)
+        if event == "complete" and getattr(self, "destroy_on_complete", False) and not destroyed:
             self.delete()  # type: ignore[attr-defined]
 
     # -- built-in effects -----------------------------------------------------------------

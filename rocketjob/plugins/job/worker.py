@@ -10,56 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import ReturnDocument
 
-from rocketjob.exceptions import StateConflictError
+from rocketjob.exceptions import StateConflictError, UnknownJobClassError
+from rocketjob.plugins.job.claim_filter import ClaimFilter
 from rocketjob.plugins.job.model import utc_now
-
-
-@dataclass
-class ClaimFilter:
-    """Which jobs a worker may claim: classes by regex, a raw where-filter, and exclusions
-    added by throttles (cleared every ``re_check_seconds``)."""
-
-    include: str = ""
-    exclude: str = ""
-    where: dict[str, Any] = field(default_factory=dict)
-    excluded: dict[str, set[Any]] = field(default_factory=dict)
-
-    def exclude_value(self, field_name: str, value: Any) -> None:
-        self.excluded.setdefault(field_name, set()).add(value)
-
-    def reset_exclusions(self) -> None:
-        self.excluded.clear()
-
-    def class_names(self, candidates: Iterable[tuple[str, type]]) -> list[str]:
-        """Stored class names (``_cls``) the worker may claim among ``candidates``."""
-        include = re.compile(self.include) if self.include else None
-        exclude = re.compile(self.exclude) if self.exclude else None
-        names = []
-        for stored, klass in candidates:
-            dotted = f"{klass.__module__}.{klass.__qualname__}"
-            if include and not include.search(dotted):
-                continue
-            if exclude and exclude.search(dotted):
-                continue
-            if stored in self.excluded.get("_cls", ()):
-                continue
-            names.append(stored)
-        return names
-
-    def query(self, candidates: Iterable[tuple[str, type]]) -> dict[str, Any]:
-        """The Mongo filter for claimable queued jobs (without state/run_at)."""
-        query: dict[str, Any] = {"_cls": {"$in": self.class_names(candidates)}}
-        for field_name, values in self.excluded.items():
-            if field_name != "_cls":
-                query[field_name] = {"$nin": sorted(values, key=str)}
-        if self.where:
-            query = {"$and": [query, self.where]}
-        return query
 
 
 def batch_class_names(candidates: Iterable[tuple[str, type]]) -> list[str]:
@@ -99,6 +56,7 @@ class WorkerMixin:
     worker_name: Any
     _class_name: str
     _subclasses: tuple[str, ...]
+    _superclasses: tuple[str, ...]
 
     def perform(self) -> Any:
         """The work of the job. Subclasses must implement it."""
@@ -153,13 +111,14 @@ class WorkerMixin:
         now = utc_now()
         candidates = cls.rocketjob_claimable_classes()
         joinable = cls.rocketjob_find_joinable(candidates, claim_filter)
-        query: dict[str, Any] = {
-            "state": "queued",
-            "$or": [{"run_at": None}, {"run_at": {"$lte": now}}],
-            **claim_filter.query(candidates),
-        }
+        conditions: list[dict[str, Any]] = [
+            {"state": "queued"},
+            {"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]},
+            *claim_filter.conditions(candidates, all_classes=not cls._superclasses),
+        ]
         if joinable is not None:
-            query = {"$and": [query, {"priority": {"$lt": joinable.get("priority", 50)}}]}
+            conditions.append({"priority": {"$lt": joinable.get("priority", 50)}})
+        query = {"$and": conditions}
         raw = cls._get_collection().find_one_and_update(  # type: ignore[attr-defined]
             query,
             {
@@ -170,12 +129,37 @@ class WorkerMixin:
             return_document=ReturnDocument.AFTER,
         )
         if raw is not None:
-            return cls._from_son(raw)  # type: ignore[attr-defined]
+            try:
+                return cls._from_son(raw)  # type: ignore[attr-defined]
+            except UnknownJobClassError:
+                cls.rocketjob_release_unknown(raw, worker_name, claim_filter)
+                return cls.rocketjob_claim(worker_name, claim_filter)
         if joinable is None:
             return None
-        job = cls._from_son(joinable)  # type: ignore[attr-defined]
+        try:
+            job = cls._from_son(joinable)  # type: ignore[attr-defined]
+        except UnknownJobClassError:
+            claim_filter.exclude_value("_cls", joinable.get("_cls"))
+            return cls.rocketjob_claim(worker_name, claim_filter)
         job.rocketjob_joined = True
         return job
+
+    @classmethod
+    def rocketjob_release_unknown(
+        cls, raw: dict[str, Any], worker_name: str, claim_filter: ClaimFilter
+    ) -> None:
+        """Put back a job whose class this process cannot load, and stop claiming that class.
+
+        Claiming without a class list keeps the hot query small; the price is that a job of a
+        class defined only in another deployment can be claimed here. It is returned to the
+        queue untouched (another process that has the class will run it) and the class is
+        excluded from this worker's claims until the exclusions are next reset.
+        """
+        cls._get_collection().update_one(  # type: ignore[attr-defined]
+            {"_id": raw["_id"], "state": "running", "worker_name": worker_name},
+            {"$set": {"state": "queued"}, "$unset": {"worker_name": "", "started_at": ""}},
+        )
+        claim_filter.exclude_value("_cls", raw.get("_cls"))
 
     @classmethod
     def rocketjob_find_joinable(
