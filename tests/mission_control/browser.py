@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,11 +63,13 @@ def login(page: Any, base_url: str, username: str, password: str) -> None:
 
 
 def screenshot(page: Any, name: str, for_docs: bool = False) -> Path:
-    """Save to test-artifacts/; ``for_docs`` also copies it into docs/images/."""
+    """Save to test-artifacts/. With ``for_docs`` and ``MISSION_CONTROL_DOC_IMAGES=1`` in the
+    environment, also refresh docs/images/ (off by default: a test run must not modify
+    tracked files)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if for_docs:
+    if for_docs and os.environ.get("MISSION_CONTROL_DOC_IMAGES") == "1":
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOC_IMAGES / f"mission-control-{name}.png")
     return path
