@@ -45,7 +45,9 @@ class BatchStateMachine:
         elif event == "abort":
             self.rocketjob_drop_slices()  # type: ignore[attr-defined]
         elif event == "complete":
-            self.rocketjob_drop_slices(outputs=False)  # type: ignore[attr-defined]
+            # Destroyed on completion (one conditional delete, not delete()): drop everything.
+            destroyed = getattr(self, "rocketjob_destroyed", False)
+            self.rocketjob_drop_slices(outputs=destroyed)  # type: ignore[attr-defined]
         super().rocketjob_after_persisted(event)  # type: ignore[misc]
 
     def rocketjob_requeue_slices(self, server_name: str) -> int:
@@ -87,7 +89,12 @@ def requeue_dead_server_slices(job_class: Any, server_name: str) -> int:
     names = batch_class_names(job_class.rocketjob_claimable_classes())
     if not names:
         return 0
-    query = {"_cls": {"$in": names}, "state": {"$in": ["running", "paused", "failed", "queued"]}}
+    # Slices are claimed only while processing; the job may since have been paused or failed.
+    query = {
+        "_cls": {"$in": names},
+        "sub_state": "processing",
+        "state": {"$in": ["running", "paused", "failed"]},
+    }
     jobs = 0
     for raw in job_class._get_collection().find(query):
         if job_class._from_son(raw).rocketjob_requeue_slices(server_name):

@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from rocketjob.batch.categories import Result, Results
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
-from rocketjob.sliced.slices import Slice
+from rocketjob.sliced.slices import Slice, remember_lost_slice
 
 #: How often a worker busy with slices re-reads the job's state (seconds).
 STATE_CHECK_SECONDS = 1.0
@@ -176,13 +178,31 @@ class BatchWorker:
 
     # -- slices ---------------------------------------------------------------------------
     def rocketjob_process_slices(self, worker_name: str, stop: Callable[[], bool]) -> None:
+        """Take slices until none is left, ``stop()``, or ``re_check_seconds`` passed.
+
+        A database error mid-slice is not propagated: the slice stays ``running`` under
+        this worker's name and the worker's next claim re-queues it (see
+        :func:`~rocketjob.sliced.slices.release_lost_slices`), without touching the slices
+        other threads of this server hold.
+        """
+        slices = self.input()  # type: ignore[attr-defined]
+        try:
+            self.rocketjob_slice_loop(slices, worker_name, stop)
+        except PyMongoError as exc:
+            remember_lost_slice(worker_name, slices.name)
+            self.logger.warning(  # type: ignore[attr-defined]
+                "database error while processing slices; the slice is re-queued once the "
+                "database answers: %s",
+                exc,
+                extra={"worker": worker_name, "error": str(exc)[:500]},
+            )
+
+    def rocketjob_slice_loop(self, slices: Any, worker_name: str, stop: Callable[[], bool]) -> None:
         from rocketjob.conf import get_settings
 
         re_check = get_settings().re_check_seconds
-        slices = self.input()  # type: ignore[attr-defined]
         # A worker holds one slice at a time, so a slice still running under this worker's
-        # name was left by a database error mid-slice: nobody else would ever re-queue it
-        # (the server is alive), so the worker does it before taking new work.
+        # name was left by an interrupted run: re-queue it before taking new work.
         slices.requeue_running(worker_name, exact=True)
         started = last_check = time.monotonic()
         while not stop():
@@ -214,6 +234,8 @@ class BatchWorker:
                 "slice", lambda: self.rocketjob_perform_records(slice_, outputs, position)
             )
             self.rocketjob_run_callbacks("after", "slice")  # type: ignore[attr-defined]
+        except PyMongoError:
+            raise  # the database, not the record: handled by rocketjob_process_slices
         except Exception as exc:
             reached = position[1] < len(slice_.records)
             record_number = position[0] + position[1] if reached else None

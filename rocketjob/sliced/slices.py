@@ -257,3 +257,26 @@ class Slices:
 
     def drop(self) -> None:
         self.collection.drop()
+
+
+#: Slice collections in which a worker may still hold a slice because a database error
+#: interrupted it (worker name -> collection names). Released by the worker's next claim.
+_lost: dict[str, set[str]] = {}
+
+
+def remember_lost_slice(worker_name: str, collection: str) -> None:
+    _lost.setdefault(worker_name, set()).add(collection)
+
+
+def release_lost_slices(worker_name: str) -> int:
+    """Re-queue slices this worker still holds after a database error; no-op (and no round
+    trip) when it holds none. Raises PyMongoError while the database is still down."""
+    collections = _lost.get(worker_name)
+    if not collections:
+        return 0
+    released = 0
+    for name in sorted(collections):
+        released += Slices(name, "none").requeue_running(worker_name, exact=True)
+        collections.discard(name)
+    _lost.pop(worker_name, None)
+    return released

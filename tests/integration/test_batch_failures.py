@@ -115,3 +115,35 @@ def test_a_state_change_elsewhere_stops_the_worker_between_slices(
     assert job_state(job) == "running"
     work_until(lambda: job_state(job) == "completed")
     assert performs(job) == list(range(1, 21))
+
+
+def test_a_database_error_mid_slice_is_released_by_the_workers_next_claim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pymongo.errors import AutoReconnect
+
+    from rocketjob.sliced.slices import Slices
+
+    job = FailingRecordJob.create_from_upload(list(range(1, 11)))  # 2 slices
+    worker = FailingRecordJob.rocketjob_next_job("h:1:0", ClaimFilter())
+    worker.rocketjob_batch_before("h:1:0")
+    original = Slices.write_output
+
+    def down(self: Slices, slice_id: int, records: list[object]) -> None:
+        raise AutoReconnect("connection refused")
+
+    monkeypatch.setattr(Slices, "write_output", down)
+    worker.rocketjob_process_slices("h:1:0", lambda: False)  # logged, not raised
+    held = job.input().collection.find_one({"state": "running"})
+    assert held["worker_name"] == "h:1:0"
+    assert job.input().counts_by_state()["failed"] == 0  # not the record's fault
+    monkeypatch.setattr(Slices, "write_output", original)
+    # Another server's requeue would not touch it (this server is alive); the worker's own
+    # next claim gives it back.
+    FailingRecordJob.rocketjob_next_job("h:1:0", ClaimFilter())
+    released = job.input().collection.find_one({"_id": held["_id"]})
+    assert released["state"] == "queued" and "worker_name" not in released
+    work_until(lambda: job_state(job) == "completed")
+    out = io.StringIO()
+    job.download(out)
+    assert out.getvalue().splitlines() == [str(n * 10) for n in range(1, 11)]

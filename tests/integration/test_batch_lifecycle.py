@@ -31,8 +31,9 @@ def test_many_workers_produce_every_record_once_in_input_order() -> None:
     assert out.getvalue().splitlines() == records
     assert job.percent_complete == 100
     assert job.sub_state is None
-    # The input is dropped on completion; the output stays for download.
-    assert collection_name("input", job.pk) not in collections()
+    # The input is dropped on completion (the embedded server may re-create it empty when a
+    # late worker looks at it); the output stays for download.
+    assert slices_db()[collection_name("input", job.pk)].count_documents({}) == 0
     assert collection_name("output", job.pk) in collections()
 
 
@@ -84,6 +85,16 @@ def test_no_output_category_stores_no_output_and_destroy_drops_everything() -> N
     # (The embedded server re-creates an empty collection when a late worker queries it.)
     for kind in ("input", "output"):
         assert slices_db()[collection_name(kind, job_id)].count_documents({}) == 0
+
+
+def test_destroy_on_complete_drops_the_output_too() -> None:
+    class DestroyedEcho(EchoBatchJob):
+        destroy_on_complete = True
+
+    job = DestroyedEcho.create_from_upload(["a", "b", "c"])
+    work_until(lambda: DestroyedEcho.objects(pk=job.pk).first() is None)
+    assert collection_name("output", job.pk) not in collections()
+    assert slices_db()[collection_name("input", job.pk)].count_documents({}) == 0
 
 
 def test_destroy_and_abort_drop_the_slice_collections() -> None:

@@ -58,8 +58,8 @@ class WorkerMixin:
     _subclasses: tuple[str, ...]
     _superclasses: tuple[str, ...]
 
-    def perform(self) -> Any:
-        """The work of the job. Subclasses must implement it."""
+    def perform(self, *args: Any, **kwargs: Any) -> Any:
+        """The work of the job. Subclasses must implement it (batch jobs take a record)."""
         raise NotImplementedError(f"{type(self).__name__} must define perform()")
 
     # -- inline ---------------------------------------------------------------------------
@@ -169,7 +169,13 @@ class WorkerMixin:
         batch = [(n, k) for n, k in candidates if getattr(k, "rocketjob_is_batch", False)]
         if not batch:
             return None
-        query = {"state": "running", "sub_state": "processing", **claim_filter.query(batch)}
+        query = {
+            "$and": [
+                {"state": "running"},
+                {"sub_state": "processing"},
+                *claim_filter.conditions(batch),
+            ]
+        }
         raw: dict[str, Any] | None = cls._get_collection().find_one(  # type: ignore[attr-defined]
             query, sort=[("priority", 1), ("_id", 1)]
         )
@@ -183,6 +189,9 @@ class WorkerMixin:
         to the queue and jobs like it are excluded from ``claim_filter`` (the caller clears the
         exclusions every ``re_check_seconds``). A job whose start callbacks raise is failed.
         """
+        from rocketjob.sliced.slices import release_lost_slices
+
+        release_lost_slices(worker_name)
         while True:
             job = cls.rocketjob_claim(worker_name, claim_filter)
             if job is None:
