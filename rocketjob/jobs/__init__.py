@@ -18,6 +18,7 @@ from rocketjob.jobs.on_demand import (
     registered_callables,
 )
 from rocketjob.jobs.upload_file import UploadFileError, UploadFileJob
+from rocketjob.perf.jobs import PerformanceJob, SimpleJob  # noqa: F401 (manage.py rocketjob_perf)
 
 # Registers TaskJob so workers can run Django Tasks (needs django.tasks or the backport).
 with contextlib.suppress(ImportError):

@@ -1,0 +1,109 @@
+"""``rocketjob_perf``: N no-op jobs through the workers, then the raw-pymongo baseline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from rocketjob.conf import get_settings
+from rocketjob.connection import database_name_of, jobs_db, resolve_urls
+from rocketjob.perf import baseline
+from rocketjob.perf.jobs import SimpleJob
+from rocketjob.perf.measure import Report, wait_with_progress
+from rocketjob.perf.servers import BenchmarkError, pause_all, resume_all, worker_servers
+
+INSERT_BATCH = 1000
+
+
+def job_documents(count: int, description: str) -> list[Any]:
+    """The jobs to enqueue: the first at priority 1, the last at 100, the rest default."""
+    documents = []
+    for index in range(count):
+        priority = 1 if index == 0 else 100 if index == count - 1 else 50
+        job = SimpleJob.build(priority=priority, description=description)
+        document = job.to_mongo()
+        if "_id" not in document:
+            from bson import ObjectId
+
+            document["_id"] = ObjectId()
+        documents.append(document)
+    return documents
+
+
+def run_framework(
+    count: int, processes: int, workers: int, log: Callable[[str], None], progress: bool
+) -> tuple[float, tuple[bool, int, int]]:
+    """Seconds from the first job's start to the last one's completion, and the servers'
+    shape (started here, processes, workers)."""
+    tag = f"rocketjob_perf {uuid.uuid4().hex}"
+    collection = SimpleJob._get_collection()
+    with worker_servers(processes, workers, log) as shape:
+        pause_all()
+        documents = job_documents(count, tag)
+        for start in range(0, count, INSERT_BATCH):
+            collection.insert_many(documents[start : start + INSERT_BATCH], ordered=False)
+        resume_all()
+        try:
+            wait_with_progress(
+                collection,
+                {"description": tag, "state": "completed"},
+                count,
+                "jobs",
+                progress,
+                lambda: _failure(tag),
+                timeout=max(600.0, count / 10),
+            )
+            times = SimpleJob.objects(description=tag).only("started_at", "completed_at")
+            first = min(job.started_at for job in times)
+            last = max(job.completed_at for job in times)
+        finally:
+            collection.delete_many({"description": tag})
+    return max((last - first).total_seconds(), 1e-9), shape
+
+
+def _failure(tag: str) -> str | None:
+    failed = SimpleJob.objects(description=tag, state="failed").first()
+    if failed is not None:
+        return f"job {failed.pk} failed: {failed.exception}"
+    return None
+
+
+def run_baseline(count: int, processes: int, workers: int) -> baseline.Span:
+    url, _ = resolve_urls(get_settings())
+    database = database_name_of(url, jobs_db().name)
+    target = baseline.Target(url, database, baseline.SIMPLE_COLLECTION)
+    documents = job_documents(count, "rocketjob_perf baseline")
+    span = baseline.run_simple(target, documents, processes, workers)
+    if span.done != count:
+        raise BenchmarkError(f"baseline completed {span.done} of {count} jobs")
+    return span
+
+
+def run(
+    count: int,
+    processes: int,
+    workers: int,
+    log: Callable[[str], None],
+    progress: bool,
+    with_baseline: bool = True,
+) -> Report:
+    duration, (started, processes, workers) = run_framework(
+        count, processes, workers, log, progress
+    )
+    report = Report(
+        command="rocketjob_perf",
+        unit="jobs",
+        count=count,
+        workers=workers,
+        processes=processes,
+        duration_seconds=duration,
+        rate=count / duration,
+        options={"servers_started": started},
+    )
+    if with_baseline:
+        log("running the raw-pymongo baseline")
+        span = run_baseline(count, processes, workers)
+        report.baseline_duration_seconds = span.seconds
+        report.baseline_rate = count / span.seconds
+    return report
