@@ -35,7 +35,7 @@ def resolve_urls(settings: RocketJobSettings) -> tuple[str, str]:
     """The jobs and slices URLs, starting the embedded server when none is configured."""
     jobs_url = settings.mongodb_url
     if not jobs_url:
-        from rocketjob.embedded import ensure_shared_server
+        from rocketjob.embedded_shared import ensure_shared_server
 
         jobs_url = ensure_shared_server(settings.embedded_data_dir)
     return jobs_url, settings.slices_mongodb_url or jobs_url

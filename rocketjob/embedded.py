@@ -5,19 +5,13 @@ server over SQLite, installed from PyPI) on a free local port with its data file
 project, much as Django defaults to SQLite. Production sets ``ROCKETJOB_MONGODB_URL`` and never
 starts it.
 
-Several processes of one project (the web server, ``manage.py rocketjob`` workers) must share
-one server, or atomic claims would not be atomic. So the first process starts the server in
-its own session and records ``{pid, port}`` in ``server.json``; every process registers itself
-in ``clients/`` and the last one to exit stops the server. All of this happens under an
-exclusive file lock, so processes starting at the same moment cannot start two servers.
+This module runs one server process; :mod:`rocketjob.embedded_shared` shares one server between
+the processes of a project.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import fcntl
-import json
 import logging
 import os
 import shutil
@@ -26,7 +20,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,89 +148,13 @@ class EmbeddedServer:
             self.process = None
 
 
-@contextlib.contextmanager
-def _locked(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "lock", "w") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
-def _read_state(data_dir: Path) -> dict[str, int] | None:
-    try:
-        state = json.loads((data_dir / "server.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return state if _pid_alive(int(state.get("pid", 0))) else None
-
-
-def _live_clients(data_dir: Path) -> list[int]:
-    clients = data_dir / "clients"
-    clients.mkdir(exist_ok=True)
-    alive = []
-    for entry in clients.iterdir():
-        if entry.name.isdigit() and _pid_alive(int(entry.name)) and int(entry.name) != os.getpid():
-            alive.append(int(entry.name))
-        elif entry.name.isdigit() and int(entry.name) != os.getpid():
-            entry.unlink(missing_ok=True)
-    return alive
-
-
-# Servers this process started, kept referenced so the Popen is reaped when stopped.
-_started: dict[Path, EmbeddedServer] = {}
-
-
-def ensure_shared_server(data_dir: str | Path) -> str:
-    """Return the URL of this project's embedded server, starting it if nobody has.
-
-    The calling process is registered as a client; at exit it unregisters and, when it is the
-    last client, stops the server.
-    """
-    data_dir = Path(data_dir)
-    with _locked(data_dir):
-        state = _read_state(data_dir)
-        if state is None:
-            server = EmbeddedServer(data=str(data_dir / DATA_FILE), work_dir=str(data_dir))
-            server.start(detach=True)
-            assert server.process is not None
-            _started[data_dir] = server
-            state = {"pid": server.process.pid, "port": server.port}
-            (data_dir / "server.json").write_text(json.dumps(state))
-        (data_dir / "clients").mkdir(exist_ok=True)
-        (data_dir / "clients" / str(os.getpid())).touch()
-    atexit.register(release_shared_server, data_dir)
-    url = f"mongodb://127.0.0.1:{state['port']}"
-    wait_until_reachable(url)
-    return url
-
-
-def release_shared_server(data_dir: str | Path) -> None:
-    """Unregister this process; stop the shared server if no other client is alive."""
-    data_dir = Path(data_dir)
-    with _locked(data_dir):
-        (data_dir / "clients" / str(os.getpid())).unlink(missing_ok=True)
-        if _live_clients(data_dir):
-            return
-        state = _read_state(data_dir)
-        own = _started.pop(data_dir, None)
-        if own is not None and own.process is not None and state is not None:
-            own.stop()
-        elif state is not None:
-            stop_pid(int(state["pid"]))
-        (data_dir / "server.json").unlink(missing_ok=True)
-
-
 def stop_pid(pid: int, timeout: float = 10.0) -> None:
-    """SIGTERM a server process and wait for it to exit (SIGKILL after ``timeout``)."""
+    """SIGTERM a process that is not our child and wait for it to exit (SIGKILL after
+    ``timeout``)."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while _pid_alive(pid) and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
         time.sleep(0.05)
     if _pid_alive(pid):
         with contextlib.suppress(ProcessLookupError):

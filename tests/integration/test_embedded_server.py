@@ -9,12 +9,8 @@ from pathlib import Path
 
 import pymongo
 
-from rocketjob.embedded import (
-    DATA_FILE,
-    EmbeddedServer,
-    ensure_shared_server,
-    release_shared_server,
-)
+from rocketjob.embedded import DATA_FILE, EmbeddedServer
+from rocketjob.embedded_shared import ensure_shared_server, release_shared_server
 from tests.helpers import wait_for
 
 
@@ -37,7 +33,7 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
 SHARE = textwrap.dedent(
     """
     import sys, time
-    from rocketjob.embedded import ensure_shared_server
+    from rocketjob.embedded_shared import ensure_shared_server
     print(ensure_shared_server(sys.argv[1]), flush=True)
     sys.stdin.readline()
     """
@@ -72,6 +68,31 @@ def test_processes_share_one_server_and_the_last_one_stops_it(tmp_path: Path) ->
 
     wait_for(stopped, timeout=30)
     assert not (tmp_path / "server.json").exists()
+
+
+def _answers(url: str) -> bool:
+    with pymongo.MongoClient(url, serverSelectionTimeoutMS=200) as client:
+        try:
+            client.admin.command("ping")
+        except pymongo.errors.PyMongoError:
+            return False
+    return True
+
+
+def test_a_killed_client_does_not_leave_the_server_running(tmp_path: Path) -> None:
+    client = subprocess.Popen(
+        [sys.executable, "-c", SHARE, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert client.stdout is not None
+    url = client.stdout.readline().strip()
+    assert _answers(url)
+    client.kill()  # no exit hooks run
+    client.communicate(timeout=30)
+    wait_for(lambda: not _answers(url), timeout=30)
+    wait_for(lambda: not (tmp_path / "server.json").exists(), timeout=30)
 
 
 def test_in_process_share_and_release(tmp_path: Path) -> None:
