@@ -64,6 +64,7 @@ class Worker:
         self.current: CurrentJob | None = None
         self.crashed: BaseException | None = None
         self.killed = False
+        self._claim_failures = 0
         self._stop = threading.Event()
         self.thread = threading.Thread(
             target=self._run, name=f"rocketjob-worker-{index}", daemon=True
@@ -148,15 +149,27 @@ class Worker:
         from rocketjob.job import Job
 
         try:
-            return Job.rocketjob_next_job(self.name, self.claim_filter)
+            job = Job.rocketjob_next_job(self.name, self.claim_filter)
         except PyMongoError as exc:
             from rocketjob.runtime import health
 
             health.record_failure()
-            logger.warning(
-                "claim failed: %s", exc, extra={"worker": self.name, "error": str(exc)[:500]}
-            )
+            self._claim_failures += 1
+            if self._claim_failures == 1 or self._claim_failures % 20 == 0:
+                logger.warning(
+                    "claim failed: %s",
+                    exc,
+                    extra={
+                        "worker": self.name,
+                        "failures": self._claim_failures,
+                        "error": str(exc)[:500],
+                    },
+                )
             raise
+        if self._claim_failures:
+            logger.info("claiming again", extra={"worker": self.name})
+            self._claim_failures = 0
+        return job
 
     def _execute(self, job: Any) -> None:
         self.current = CurrentJob(str(job.pk), type(job).__name__, utc_now())

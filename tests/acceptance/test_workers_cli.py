@@ -89,3 +89,17 @@ def test_bad_options_are_reported(rocketjob_db: TestDatabase) -> None:
         result = run_command(list(args), env)
         assert result.returncode != 0, args
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_a_second_server_with_a_live_name_is_refused(
+    rocketjob_db: TestDatabase, tmp_path: Path
+) -> None:
+    env = rocketjob_db.subprocess_env()
+    with workers(["--workers", "1", "--name", "acc-dup"], env, tmp_path / "w.log") as first:
+        wait_for(lambda: _server("acc-dup") is not None, timeout=60)
+        second = run_command(["--workers", "1", "--name", "acc-dup"], env)
+        assert second.returncode != 0
+        assert "a live server named 'acc-dup' is already registered" in second.stderr
+        assert _server("acc-dup").pid == first.pid
+        first.signal(signal.SIGTERM)
+        assert first.wait() == 0

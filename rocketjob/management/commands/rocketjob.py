@@ -131,9 +131,10 @@ class Command(BaseCommand):
             raise CommandError("--processes must be at least 1")
         if options["processes"] > 1:
             raise SystemExit(self._run_processes(options))
+        from rocketjob.runtime.server import ServerNameInUseError
         from rocketjob.runtime.supervisor import Supervisor, SupervisorOptions
 
-        Supervisor(
+        supervisor = Supervisor(
             SupervisorOptions(
                 name=options["name"],
                 max_workers=options["workers"],
@@ -143,7 +144,11 @@ class Command(BaseCommand):
                 shutdown_timeout=options["shutdown_timeout"],
                 parent_pid=options["parent_pid"],
             )
-        ).run()
+        )
+        try:
+            supervisor.run()
+        except ServerNameInUseError as exc:
+            raise CommandError(str(exc)) from exc
 
     def _run_processes(self, options: dict[str, Any]) -> int:
         from rocketjob.runtime.processes import ProcessGroup, child_command
