@@ -37,6 +37,8 @@ class Event(me.Document):
 
     meta = {
         "collection": EVENTS_COLLECTION,
+        # Documents written by a newer version may carry fields this one does not know.
+        "strict": False,
         "db_alias": "rocketjob",
         "auto_create_index": False,
         "indexes": [],

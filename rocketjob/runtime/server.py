@@ -84,6 +84,8 @@ class Server(me.Document):
 
     meta = {
         "collection": SERVERS_COLLECTION,
+        # Documents written by a newer version may carry fields this one does not know.
+        "strict": False,
         "db_alias": "rocketjob",
         "auto_create_index": False,
         "indexes": [{"fields": ["name"], "unique": True, "name": "rocketjob_server_name"}],

@@ -45,3 +45,12 @@ def test_ttl_index_is_created() -> None:
     indexes = jobs_db()[EVENTS_COLLECTION].index_information().values()
     ttl = [i for i in indexes if list(i["key"]) == [("created_at", 1)]]
     assert [i["expireAfterSeconds"] for i in ttl] == [3600]
+
+
+def test_events_and_servers_with_unknown_fields_still_load() -> None:
+    from rocketjob.runtime.server import Server
+
+    Event._get_collection().insert_one({"subscriber": "server", "action": "pause", "new": 1})
+    assert Event.objects.get().action == "pause"
+    Server._get_collection().insert_one({"name": "future:1", "state": "running", "new": 1})
+    assert Server.objects.get(name="future:1").state == "running"
