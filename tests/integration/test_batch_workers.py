@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from rocketjob import ClaimFilter, Job
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import EchoBatchJob
@@ -127,3 +129,19 @@ def test_four_workers_and_a_dead_server_still_give_every_record_once_in_order() 
     out = io.StringIO()
     assert job.download(out) == 300
     assert out.getvalue().splitlines() == records
+
+
+def test_a_worker_that_found_nothing_to_join_skips_the_lookup_briefly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rocketjob.plugins.job import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "JOIN_RECHECK_SECONDS", 60.0)
+    monkeypatch.setattr(worker_module, "_no_joinable_until", {})
+    job = EchoBatchJob.create_from_upload(["a", "b"])
+    claimed = Job.rocketjob_next_job("c:1:0", ClaimFilter())  # looked for a join: none
+    claimed.rocketjob_batch_before("c:1:0")
+    assert Job.rocketjob_next_job("c:1:0", ClaimFilter()) is None  # skipped the lookup
+    assert Job.rocketjob_next_job("c:1:1", ClaimFilter()).pk == job.pk  # others look
+    worker_module._no_joinable_until.clear()
+    assert Job.rocketjob_next_job("c:1:0", ClaimFilter()).pk == job.pk

@@ -9,6 +9,7 @@ and ``started_at``. It returns the claimed document, so starting a job costs one
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,6 +24,10 @@ def batch_class_names(candidates: Iterable[tuple[str, type]]) -> list[str]:
     """Stored names of the batch job classes among ``candidates`` (see rocketjob.batch)."""
     return [name for name, klass in candidates if getattr(klass, "rocketjob_is_batch", False)]
 
+
+#: How long a worker that found no running batch job to join skips looking again (seconds).
+JOIN_RECHECK_SECONDS = 1.0
+_no_joinable_until: dict[tuple[str, int], float] = {}
 
 #: Called by ``requeue_dead_server`` with (job class, server name); each returns how many
 #: more jobs it touched. Batch registers one that re-queues the dead server's slices.
@@ -110,7 +115,7 @@ class WorkerMixin:
         claim_filter = claim_filter or ClaimFilter()
         now = utc_now()
         candidates = cls.rocketjob_claimable_classes()
-        joinable = cls.rocketjob_find_joinable(candidates, claim_filter)
+        joinable = cls.rocketjob_find_joinable(candidates, claim_filter, worker_name)
         conditions: list[dict[str, Any]] = [
             {"state": "queued"},
             {"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]},
@@ -163,11 +168,15 @@ class WorkerMixin:
 
     @classmethod
     def rocketjob_find_joinable(
-        cls, candidates: list[tuple[str, type]], claim_filter: ClaimFilter
+        cls, candidates: list[tuple[str, type]], claim_filter: ClaimFilter, worker_name: str = ""
     ) -> dict[str, Any] | None:
         """The highest-priority running batch job whose slices are processing (read only)."""
         batch = [(n, k) for n, k in candidates if getattr(k, "rocketjob_is_batch", False)]
         if not batch:
+            return None
+        key = (worker_name, len(claim_filter.excluded.get("_id", ())))
+        now = time.monotonic()
+        if _no_joinable_until.get(key, 0.0) > now:
             return None
         query = {
             "$and": [
@@ -179,6 +188,13 @@ class WorkerMixin:
         raw: dict[str, Any] | None = cls._get_collection().find_one(  # type: ignore[attr-defined]
             query, sort=[("priority", 1), ("_id", 1)]
         )
+        if raw is None:
+            # Nothing to join: skip this read for a moment, so that a worker busy with plain
+            # jobs pays one round trip per claim, not two. A batch job that starts processing
+            # meanwhile is joined at most JOIN_RECHECK_SECONDS later.
+            if len(_no_joinable_until) > 10_000:
+                _no_joinable_until.clear()
+            _no_joinable_until[key] = now + JOIN_RECHECK_SECONDS
         return raw
 
     @classmethod
