@@ -46,4 +46,14 @@ class FlakyJob(Job):
         if random.random() < self.failure_rate:
             raise ConnectionError("the upstream service did not answer (simulated)")
 
+
 from example_project.sample_jobs.csv_example import OrdersToEuroJob  # noqa: E402, F401
+
+
+class ThrottledReportJob(SlowReportJob):
+    """At most one runs at a time: the second waits, showing ``throttled_by`` in Mission Control."""
+
+    throttle_running_jobs = 1
+
+
+# Job classes must be imported at start-up so every worker knows them.
