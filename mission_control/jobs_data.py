@@ -17,6 +17,7 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from rocketjob.connection import count
 from rocketjob.exceptions import UnknownJobClassError
 from rocketjob.fields import UTCDateTimeField
 from rocketjob.job import Job
@@ -58,7 +59,8 @@ def counts_by_list(now: datetime | None = None) -> dict[str, int]:
     for state in STATES:
         counts[state] = collection().count_documents({"state": state})
     counts["all"] = sum(counts[state] for state in STATES)
-    counts["scheduled"] = collection().count_documents(state_filter("scheduled", now))
+    # The count command, not count_documents: see rocketjob.connection.count.
+    counts["scheduled"] = count(collection(), state_filter("scheduled", now))
     counts["queued"] = max(0, counts["queued"] - counts["scheduled"])
     return counts
 
