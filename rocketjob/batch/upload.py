@@ -17,6 +17,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import bson
+from bson.errors import InvalidDocument
 from bson.raw_bson import RawBSONDocument
 
 from rocketjob.batch.categories import InputCategory
@@ -161,6 +163,14 @@ class _Slicer:
     def encode(self, first: int, records: list[Any], lines: list[int | None]) -> None:
         try:
             document = self.slices.encode(first, records)
+        except InvalidDocument:
+            index, reason = _unencodable(records)
+            where = f"line {lines[index]}: " if lines[index] is not None else ""
+            raise UploadError(
+                f"{where}record {first + index} cannot be stored: {reason}",
+                line=lines[index],
+                record_number=first + index,
+            ) from None
         except SliceTooLargeError as exc:
             if len(records) == 1:
                 where = f"line {lines[0]}: " if lines[0] is not None else ""
@@ -191,6 +201,16 @@ class _Slicer:
     def finish(self) -> None:
         self.cut()
         self.flush()
+
+
+def _unencodable(records: list[Any]) -> tuple[int, str]:
+    """The first record BSON cannot encode, and why (only called once encoding failed)."""
+    for index, record in enumerate(records):
+        try:
+            bson.encode({"r": record})
+        except InvalidDocument as exc:
+            return index, str(exc)
+    return 0, "the serializer could not store these records"
 
 
 def range_records(numbers: range, slice_size: int) -> Iterator[tuple[None, list[int]]]:

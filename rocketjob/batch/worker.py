@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from rocketjob.batch.categories import Result, Results
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
@@ -223,40 +223,55 @@ class BatchWorker:
                     return
 
     def rocketjob_process_slice(self, slice_: Slice) -> bool:
-        """Perform every record of ``slice_``; store its output and delete it, or fail it."""
+        """Perform every record of ``slice_``; store its output and delete it, or fail it.
+
+        A record that raises fails the slice: the output of the records before it is saved
+        and ``processing_record_number`` tells a retry where to resume. Output that cannot be
+        stored (e.g. a value BSON cannot encode) fails the slice too, to be redone whole.
+        A lost database connection is not the record's fault: it propagates.
+        """
         slices = self.input()  # type: ignore[attr-defined]
         outputs = self.rocketjob_output_buffers(slice_)
+        start = slice_.processing_record_number
         self.rocketjob_slice = slice_
-        position = self._rocketjob_position = [slice_.id, slice_.processing_record_number]
+        position = self._rocketjob_position = [slice_.id, start]
+        failure: Exception | None = None
         try:
             self.rocketjob_run_callbacks("before", "slice")  # type: ignore[attr-defined]
             self.rocketjob_run_around(  # type: ignore[attr-defined]
                 "slice", lambda: self.rocketjob_perform_records(slice_, outputs, position)
             )
             self.rocketjob_run_callbacks("after", "slice")  # type: ignore[attr-defined]
-        except PyMongoError:
-            raise  # the database, not the record: handled by rocketjob_process_slices
+        except ConnectionFailure:
+            raise
         except Exception as exc:
-            reached = position[1] < len(slice_.records)
-            record_number = position[0] + position[1] if reached else None
-            self.logger.warning(  # type: ignore[attr-defined]
-                "slice %s failed at record %s: %s",
-                slice_.id,
-                record_number,
-                exc,
-                extra={"slice": slice_.id, "record_number": record_number},
-            )
-            self.rocketjob_write_outputs(slice_, outputs)
-            slices.fail(slice_, exc, record_number, position[1])
-            self.__dict__["_rocketjob_slice_error"] = exc
-            return False
+            failure = exc
         finally:
             self.rocketjob_slice = None
             self._rocketjob_position = None
             self.rocketjob_flush_statistics()  # type: ignore[attr-defined]
-        self.rocketjob_write_outputs(slice_, outputs)
-        slices.complete(slice_)
-        return True
+        reached = failure is not None and position[1] < len(slice_.records)
+        record_number = position[0] + position[1] if reached else None
+        processed = position[1]
+        try:
+            self.rocketjob_write_outputs(slice_, outputs)
+        except ConnectionFailure:
+            raise
+        except Exception as exc:  # unstorable output: redo the slice from where it started
+            failure, record_number, processed = failure or exc, None, start
+        if failure is None:
+            slices.complete(slice_)
+            return True
+        self.logger.warning(  # type: ignore[attr-defined]
+            "slice %s failed at record %s: %s",
+            slice_.id,
+            record_number,
+            failure,
+            extra={"slice": slice_.id, "record_number": record_number},
+        )
+        slices.fail(slice_, failure, record_number, processed)
+        self.__dict__["_rocketjob_slice_error"] = failure
+        return False
 
     def rocketjob_perform_records(
         self, slice_: Slice, outputs: dict[str, list[Any]], position: list[int]

@@ -147,3 +147,36 @@ def test_a_database_error_mid_slice_is_released_by_the_workers_next_claim(
     out = io.StringIO()
     job.download(out)
     assert out.getvalue().splitlines() == [str(n * 10) for n in range(1, 11)]
+
+
+def test_output_that_cannot_be_stored_fails_the_slice_to_be_redone_whole() -> None:
+    from decimal import Decimal
+
+    from tests.jobsapp.batch_jobs import EchoBatchJob
+
+    class DecimalJob(EchoBatchJob):
+        def perform(self, record: object) -> object:
+            return Decimal(str(record)) if record == "3" else record
+
+    job = DecimalJob.create_from_upload(["1", "2", "3", "4"])
+    work_until(lambda: job_state(job) == "failed")
+    (failed,) = job.input().failed()
+    assert failed["processing_record_number"] == 0
+    assert (
+        "record_number" not in failed["exception"] or failed["exception"]["record_number"] is None
+    )
+    assert "cannot encode object" in failed["exception"]["message"]
+
+
+def test_records_that_cannot_be_stored_are_an_upload_error() -> None:
+    from decimal import Decimal
+
+    from rocketjob.batch import UploadError
+    from tests.jobsapp.batch_jobs import EchoBatchJob
+
+    job = EchoBatchJob.build()
+    with pytest.raises(
+        UploadError, match=r"record 12 cannot be stored: .*cannot encode object: Decimal"
+    ):
+        job.upload([*range(11), Decimal("1.5")])
+    assert job.record_count is None
