@@ -101,3 +101,14 @@ def test_a_live_supervisor_destroys_zombies_and_runs_their_jobs() -> None:
         wait_for(lambda: _state(job) == "completed")
         assert Server.objects(name="dead-host:99").count() == 0
     assert (performs(job.pk), completions(job.pk)) == (1, 1)
+
+
+def test_a_live_server_whose_document_was_removed_registers_again() -> None:
+    with running_supervisor(max_workers=1) as supervisor:
+        first = wait_for(lambda: Server.objects(name=supervisor.name).first())
+        Server.objects(name=supervisor.name).delete()  # a peer judged it a zombie
+        again = wait_for(lambda: Server.objects(name=supervisor.name).first())
+        assert again.pk != first.pk
+        assert again.state == "running"
+        job = RuntimeJob.create()
+        wait_for(lambda: _state(job) == "completed")
