@@ -32,6 +32,7 @@ SIMPLE_COLLECTION = "rocketjob_perf_baseline_jobs"
 INPUT_COLLECTION = "rocketjob_perf_baseline_input"
 OUTPUT_COLLECTION = "rocketjob_perf_baseline_output"
 SLICE_SORT = [("state", 1), ("first_record_number", 1)]
+INDEX_OPTIONS = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
 
 
 @dataclass(frozen=True)
@@ -201,11 +202,23 @@ def _expect(message: Any, kind: str) -> Any:
     return message
 
 
-def run_simple(target: Target, documents: list[Any], processes: int, workers: int) -> Span:
-    """Insert ``documents`` (job documents) and process them; returns the timed span."""
+def copy_indexes(source: Any, collection: Any) -> None:
+    """Give ``collection`` the indexes of ``source``: every write maintains the same ones."""
+    for name, info in source.index_information().items():
+        if name == "_id_":
+            continue
+        options = {key: info[key] for key in INDEX_OPTIONS if key in info}
+        collection.create_index(list(info["key"]), name=name, **options)
+
+
+def run_simple(
+    target: Target, documents: list[Any], processes: int, workers: int, indexes_of: Any
+) -> Span:
+    """Insert ``documents`` (job documents) into a collection with the indexes of
+    ``indexes_of`` (the jobs collection) and process them; returns the timed span."""
     collection = _client(target.url)[target.database][target.collection]
     collection.drop()
-    collection.create_index([("state", 1), ("priority", 1)], name="rocketjob_claim")
+    copy_indexes(indexes_of, collection)
     for start in range(0, len(documents), 1000):
         collection.insert_many(documents[start : start + 1000], ordered=False)
     try:
@@ -225,6 +238,7 @@ def run_batch(
     input_.drop()
     output.drop()
     input_.create_index(SLICE_SORT, name="rocketjob_slice_claim")
+    output.create_index([("first_record_number", 1)], name="rocketjob_order")
     for start in range(0, len(slices), 20):
         input_.insert_many(slices[start : start + 20], ordered=True)
     try:

@@ -21,7 +21,7 @@ from rocketjob.runtime.server import Server
 
 #: Idle poll (and event poll) of servers the benchmark starts: a short poll makes every
 #: worker claim within a fraction of a second of ``resume``.
-STARTED_MAX_POLL_SECONDS = "0.2"
+STARTED_MAX_POLL_SECONDS = "0.5"
 
 
 class BenchmarkError(RuntimeError):

@@ -74,7 +74,7 @@ def run_baseline(count: int, processes: int, workers: int) -> baseline.Span:
     database = database_name_of(url, jobs_db().name)
     target = baseline.Target(url, database, baseline.SIMPLE_COLLECTION)
     documents = job_documents(count, "rocketjob_perf baseline")
-    span = baseline.run_simple(target, documents, processes, workers)
+    span = baseline.run_simple(target, documents, processes, workers, SimpleJob._get_collection())
     if span.done != count:
         raise BenchmarkError(f"baseline completed {span.done} of {count} jobs")
     return span
