@@ -84,7 +84,7 @@ def finish(job: Any, worker_name: str, server_name: str, outcome: PerformOutcome
             extra={"job_id": str(job.pk)},
         )
         return f"redid after-{event}"
-    if "sub_state" in job._fields:
+    if getattr(job, "rocketjob_is_batch", False):
         # A batch job is shared by many workers; its slices have their own recovery.
         logger.warning("batch job interrupted by a database error", extra={"job_id": str(job.pk)})
         return "left to batch"

@@ -226,7 +226,7 @@ class Worker:
             except (UnknownJobClassError, Job.DoesNotExist) as exc:
                 logger.warning("cannot re-queue job %s: %s", raw["_id"], exc)
                 continue
-            if "sub_state" in job._fields:
+            if getattr(job, "rocketjob_is_batch", False):
                 continue
             try:
                 job.requeue(self.server_name)

@@ -101,3 +101,17 @@ def test_a_job_requeued_meanwhile_is_left_to_its_new_owner() -> None:
     stored = Job.load(job.pk)
     assert (stored.state, stored.worker_name) == ("queued", None)
     assert completions(job.pk) == 0
+
+
+def test_a_new_thread_requeues_its_predecessors_jobs_but_not_shared_batch_jobs() -> None:
+    from tests.jobsapp.batch_jobs import EchoBatchJob
+
+    plain = RuntimeJob.create()
+    batch = EchoBatchJob.create()
+    for job in (plain, batch):
+        Job._get_collection().update_one(
+            {"_id": job.pk}, {"$set": {"state": "running", "worker_name": WORKER}}
+        )
+    assert _worker()._requeue_own_claims() == 1
+    assert Job.load(plain.pk).state == "queued"
+    assert Job.load(batch.pk).state == "running"
