@@ -26,9 +26,16 @@ class Fleet:
     which takes over its dead predecessor and re-queues its jobs at once."""
 
     def __init__(
-        self, size: int, workers: int, env: dict[str, str], log_dir: Path, prefix: str = "rel"
+        self,
+        size: int,
+        workers: int,
+        env: dict[str, str],
+        log_dir: Path,
+        prefix: str = "rel",
+        shutdown_timeout: float = 30.0,
     ) -> None:
         self.workers = workers
+        self.shutdown_timeout = shutdown_timeout
         self.env = env
         self.log_dir = log_dir
         self.names = [f"{prefix}-{n}" for n in range(size)]
@@ -38,14 +45,16 @@ class Fleet:
 
     def start(self, name: str) -> None:
         self._starts += 1
-        args = ["--workers", str(self.workers), "--name", name, "--shutdown-timeout", "30"]
+        args = ["--workers", str(self.workers), "--name", name]
+        args += ["--shutdown-timeout", str(self.shutdown_timeout)]
         log = self.log_dir / f"{name}.{self._starts}.log"
         self.processes[name] = WorkerProcess(args, self.env, log)
 
-    def start_all(self) -> None:
+    def start_all(self, wait: bool = True) -> None:
         for name in self.names:
             self.start(name)
-        wait_for(lambda: Server.objects(state="running").count() == len(self.names), 90)
+        if wait:
+            wait_for(lambda: Server.objects(state="running").count() == len(self.names), 90)
 
     def kill_and_restart(self, rng: random.Random) -> str:
         """SIGKILL one server chosen by ``rng``, reap it, and start its replacement."""
@@ -70,8 +79,10 @@ class Fleet:
 
 
 @contextmanager
-def fleet(size: int, workers: int, env: dict[str, str], log_dir: Path) -> Iterator[Fleet]:
-    group = Fleet(size, workers, env, log_dir)
+def fleet(
+    size: int, workers: int, env: dict[str, str], log_dir: Path, **options: Any
+) -> Iterator[Fleet]:
+    group = Fleet(size, workers, env, log_dir, **options)
     try:
         group.start_all()
         yield group
