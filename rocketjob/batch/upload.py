@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -30,6 +31,8 @@ from rocketjob.sliced.slices import MAX_DOCUMENT_BYTES, Slices, SliceTooLargeErr
 
 SLICES_PER_INSERT = 20
 BYTES_PER_INSERT = 8 * 1024 * 1024
+#: A slow source (a stream, a query) still gets its slices to workers at least this often.
+SECONDS_PER_INSERT = 1.0
 Progress = Callable[[int], None]
 
 
@@ -130,6 +133,7 @@ class _Slicer:
         slice_size: int,
         progress: Progress | None,
         before_first_insert: Callable[[], None],
+        eager: bool = False,
     ) -> None:
         self.slices = slices
         self.next_number = first_record_number
@@ -141,6 +145,9 @@ class _Slicer:
         self.pending: list[RawBSONDocument] = []
         self.pending_bytes = 0
         self.inserted_any = False
+        self.last_flush = time.monotonic()
+        #: Insert every slice at once (workers may be processing the job during the upload).
+        self.eager = eager
         self.record_count = 0
         self.slice_count = 0
 
@@ -157,7 +164,12 @@ class _Slicer:
             if self.progress is not None:
                 self.progress(len(self.records))
             self.records, self.lines = [], []
-        if len(self.pending) >= SLICES_PER_INSERT or self.pending_bytes >= BYTES_PER_INSERT:
+        if (
+            self.eager
+            or len(self.pending) >= SLICES_PER_INSERT
+            or self.pending_bytes >= BYTES_PER_INSERT
+            or time.monotonic() - self.last_flush >= SECONDS_PER_INSERT
+        ):
             self.flush()
 
     def encode(self, first: int, records: list[Any], lines: list[int | None]) -> None:
@@ -197,6 +209,7 @@ class _Slicer:
             self.inserted_any = True
         self.slices.insert_encoded(self.pending)
         self.pending, self.pending_bytes = [], 0
+        self.last_flush = time.monotonic()
 
     def finish(self) -> None:
         self.cut()
@@ -267,9 +280,8 @@ def upload(
         if reader.columns is not None and not unsaved:
             job.set_fields(input_columns={**(job.input_columns or {}), category: reader.columns})
 
-    slicer = _Slicer(
-        slices, first, 1 if isinstance(source, range) else size, progress, store_columns
-    )
+    per_slice = 1 if isinstance(source, range) else size
+    slicer = _Slicer(slices, first, per_slice, progress, store_columns, eager=not unsaved)
     try:
         if isinstance(source, range):
             for line, record in range_records(source, size):

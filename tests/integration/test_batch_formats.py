@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import os
+import threading
 
 import pytest
 
 from rocketjob.batch import UploadError
+from tests.helpers import wait_for
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import DictEchoJob, EchoBatchJob, EncryptedBatchJob
 
@@ -84,23 +86,24 @@ def test_array_and_line_modes() -> None:
     assert seen == {"ArrayJob": [["1", "2"]], "LineJob": ["a,b", "1,2"]}
 
 
-def test_processing_while_uploading_completes_once_the_upload_ends() -> None:
+def test_a_saved_job_is_processed_while_its_upload_is_still_running() -> None:
     job = EchoBatchJob.create()
-    assert job.record_count is None
+    output = job.output().collection
 
     def produce(writer: object) -> None:
-        for i in range(30):
+        for i in range(50):
             writer << f"r{i}"  # type: ignore[operator]
+            if i == 24:
+                # Hold the upload until workers have processed some of it.
+                wait_for(lambda: output.count_documents({}) > 0, timeout=30)
 
-    # Workers start before the upload: the job waits for records instead of completing.
-    work_until(lambda: job_state(job) == "running" and job.sub_state == "processing")
-    job.upload(produce)
-    job.reload()
-    assert job.record_count == 30
-    work_until(lambda: job_state(job) == "completed", workers=2)
+    uploader = threading.Thread(target=job.upload, args=(produce,), daemon=True)
+    uploader.start()
+    work_until(lambda: not uploader.is_alive() and job_state(job) == "completed", workers=2)
+    assert job.record_count == 50
     out = io.StringIO()
     job.download(out)
-    assert out.getvalue().splitlines() == [f"r{i}" for i in range(30)]
+    assert out.getvalue().splitlines() == [f"r{i}" for i in range(50)]
 
 
 def test_unknown_header_columns_can_be_skipped() -> None:
