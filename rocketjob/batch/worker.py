@@ -26,6 +26,8 @@ from rocketjob.sliced.slices import Slice, remember_lost_slice
 
 #: How often a worker busy with slices re-reads the job's state (seconds).
 STATE_CHECK_SECONDS = 1.0
+#: How often a worker refreshes the job's ``percent_complete`` (seconds).
+PERCENT_REFRESH_SECONDS = 5.0
 
 
 class BatchSlicesFailedError(RocketJobError):
@@ -403,7 +405,10 @@ class BatchWorker:
         self._clear_changed_fields()  # type: ignore[attr-defined]
         if raw.get("state") != "running" or raw.get("sub_state") != "processing":
             return False
-        self.rocketjob_update_percent_complete()  # type: ignore[attr-defined]
+        now = time.monotonic()
+        if now - self.__dict__.get("_rocketjob_percent_at", 0.0) >= PERCENT_REFRESH_SECONDS:
+            self.__dict__["_rocketjob_percent_at"] = now
+            self.rocketjob_update_percent_complete()  # type: ignore[attr-defined]
         return True
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from rocketjob.connection import jobs_db, slices_db
 from rocketjob.sliced.slices import collection_name
 from tests.integration.batch_support import job_state, work_until
@@ -172,3 +174,17 @@ def test_perform_now_reraises_the_first_failing_record() -> None:
         job.perform_now()
     assert job.state == "failed"
     assert [s["exception"]["record_number"] for s in job.input().failed()] == [3]
+
+
+def test_workers_keep_percent_complete_up_to_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rocketjob.batch import worker as batch_worker
+
+    monkeypatch.setattr(batch_worker, "STATE_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(batch_worker, "PERCENT_REFRESH_SECONDS", 0.0)
+    job = EchoBatchJob.create_from_upload([str(i) for i in range(40)])  # 4 slices
+    claimed = EchoBatchJob.rocketjob_next_job("h:1:0", _filter())
+    claimed.rocketjob_batch_before("h:1:0")
+    stops = iter([False, False, True])
+    claimed.rocketjob_process_slices("h:1:0", lambda: next(stops))
+    job.reload()
+    assert job.percent_complete == 50
