@@ -164,7 +164,6 @@ def test_perform_now_runs_the_whole_batch_inline() -> None:
 
 
 def test_perform_now_reraises_the_first_failing_record() -> None:
-    import pytest
 
     from tests.jobsapp.batch_jobs import FailingRecordJob
 
