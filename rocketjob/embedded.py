@@ -63,6 +63,19 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM it when its parent dies (elsewhere a
+    no-op; the parent's own stop() still applies). Linux ties this to the thread that
+    started the child, so start servers from a thread that lives as long as they should."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def wait_until_reachable(url: str, timeout: float = START_TIMEOUT_SECONDS) -> None:
     """Block until a MongoDB-protocol server answers ping at ``url``."""
     deadline = time.monotonic() + timeout
@@ -114,6 +127,9 @@ class EmbeddedServer:
         ]
         self.process = subprocess.Popen(
             command,
+            # Tie the server's life to ours unless it must outlive us: a test run or watchdog
+            # that is killed outright must not leave a server behind.
+            preexec_fn=None if detach else _die_with_parent,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
