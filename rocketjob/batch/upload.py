@@ -184,6 +184,8 @@ def upload(
 ) -> int:
     """Upload ``source`` into ``job``'s input ``category``; returns the number of records."""
     input_category = job.input_category(category)
+    if job.pk is not None and job.state in ("completed", "aborted"):
+        raise UploadError(f"{job} is {job.state}: its slices would never be processed")
     if file_name is None and is_path(source):
         file_name = os.path.basename(str(source))
     fmt = input_category.format_for(file_name)

@@ -186,3 +186,10 @@ def test_failed_upload_to_a_saved_job_keeps_earlier_uploads() -> None:
     job.reload()
     assert job.record_count == 2
     assert stored_records(job) == ["a", "b"]
+
+
+def test_upload_into_a_finished_job_is_refused() -> None:
+    job = EchoBatchJob.create_from_upload(["a"])
+    job.abort()
+    with pytest.raises(UploadError, match="is aborted: its slices would never be processed"):
+        job.upload(["b"])
