@@ -187,3 +187,11 @@ def test_workers_keep_percent_complete_up_to_date(monkeypatch: pytest.MonkeyPatc
     claimed.rocketjob_process_slices("h:1:0", lambda: next(stops))
     job.reload()
     assert job.percent_complete == 50
+
+
+def test_a_job_with_no_records_runs_its_hooks_and_completes() -> None:
+    job = HookedBatchJob.create_from_upload([])
+    assert (job.record_count, job.slice_count) == (0, 0)
+    work_until(lambda: job_state(job) == "completed")
+    hooks = [h["hook"] for h in jobs_db()["test_batch_hooks"].find({"job_id": str(job.pk)})]
+    assert hooks == ["before_batch", "after_batch"]
