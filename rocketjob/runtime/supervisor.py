@@ -114,6 +114,10 @@ class Supervisor:
     def run(self) -> None:
         """Run until stopped; re-queues leftover work and unregisters on the way out."""
         shutdown.install(self.request_stop, thread_dump)
+        if self.options.parent_pid:
+            threading.Thread(
+                target=self._watch_parent, name="rocketjob-parent", daemon=True
+            ).start()
         listener: EventListener | None = None
         try:
             retry_db(ensure_indexes, "create indexes", self._stopping)
@@ -134,6 +138,13 @@ class Supervisor:
             self._shutdown(listener)
             shutdown.restore()
             self.stopped.set()
+
+    def _watch_parent(self) -> None:
+        """A child of ``--processes`` stops by itself when its parent is gone, at any stage."""
+        while not self.stopped.wait(1.0):
+            if os.getppid() != self.options.parent_pid:
+                self.request_stop("parent process exited")
+                return
 
     def _register(self) -> Server:
         return Server.register(
@@ -196,9 +207,6 @@ class Supervisor:
 
     def _tick(self) -> None:
         """Rebalance, heartbeat, and look for zombies."""
-        if self.options.parent_pid and os.getppid() != self.options.parent_pid:
-            self.request_stop("parent process exited")
-            return
         if self.state == "running":
             self.pool.rebalance()
         try:
