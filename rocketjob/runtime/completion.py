@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rocketjob.exceptions import StateConflictError
-from rocketjob.plugins.job.state_machine import _SIGNALS
 
 logger = logging.getLogger(__name__)
 FINAL_EVENTS = {"completed": "complete", "failed": "fail"}
@@ -73,7 +72,7 @@ def finish(job: Any, worker_name: str, server_name: str, outcome: PerformOutcome
                 logger.warning("not finished after outage: %s", conflict)
                 return "conflict"
             # The first write reached the server but its answer was lost.
-        _after_transition(job, event)
+        job.rocketjob_after_transition(event)
         return f"saved {event}"
     if event is not None:
         job.rocketjob_after_persisted(event)
@@ -106,12 +105,3 @@ def finish(job: Any, worker_name: str, server_name: str, outcome: PerformOutcome
         logger.warning("not finished after outage: %s", conflict)
         return "conflict"
     return "left"
-
-
-def _after_transition(job: Any, event: str) -> None:
-    """The part of ``fire`` that follows a saved transition."""
-    job.rocketjob_run_callbacks("after", event)
-    signal = _SIGNALS[event]
-    if signal.has_listeners(type(job)):
-        signal.send(sender=type(job), job=job)
-    job.rocketjob_after_persisted(event)

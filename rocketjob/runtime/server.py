@@ -189,8 +189,11 @@ class Server(me.Document):
         return list(cls.objects(__raw__={"heartbeat.updated_at": {"$lt": cutoff}}))
 
     @classmethod
-    def destroy_zombies(cls) -> int:
+    def destroy_zombies(cls, exclude: str | None = None) -> int:
         """Remove zombie servers and re-queue their jobs; returns how many were removed.
+
+        ``exclude`` is the caller's own server name: a supervisor that is merely late with its
+        own heartbeat (a stalled machine) must never re-queue the jobs its threads still run.
 
         Also re-queues *orphans*: running jobs whose worker's server is not registered at
         all (its remover died between the delete and the re-queue). Does nothing while this
@@ -202,6 +205,8 @@ class Server(me.Document):
             return 0
         destroyed = 0
         for zombie in cls.zombies():
+            if exclude is not None and zombie.name == exclude:
+                continue
             cutoff = utc_now() - timedelta(seconds=window)
             deleted = cls._get_collection().delete_one(
                 {"_id": zombie.pk, "heartbeat.updated_at": {"$lt": cutoff}}

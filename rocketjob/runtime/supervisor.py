@@ -212,7 +212,7 @@ class Supervisor:
         try:
             self._heartbeat()
             if time.monotonic() >= self._next_zombie_check:
-                Server.destroy_zombies()
+                Server.destroy_zombies(exclude=self.name)
                 self._next_zombie_check = time.monotonic() + Server.zombie_seconds() / 2
         except PyMongoError as exc:
             health.record_failure()

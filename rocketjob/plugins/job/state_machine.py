@@ -123,11 +123,17 @@ class StateMachineMixin:
         if persist:
             expected = {"state": source, **(precondition or {})}
             self.rocketjob_persist_transition(event, expected)  # type: ignore[attr-defined]
+        self.rocketjob_after_transition(event, persisted=persist)
+
+    def rocketjob_after_transition(self, event: str, persisted: bool = True) -> None:
+        """Everything that follows an applied transition: after callbacks, the signal, and
+        (when it was saved) the after-save work. Public so that a worker that saved a
+        transition on a later attempt (after a database outage) can finish it the same way."""
         self.rocketjob_run_callbacks("after", event)  # type: ignore[attr-defined]
         sig = _SIGNALS[event]
         if sig.has_listeners(type(self)):
             sig.send(sender=type(self), job=self)
-        if persist:
+        if persisted:
             self.rocketjob_after_persisted(event)
 
     def rocketjob_after_persisted(self, event: str) -> None:
