@@ -88,12 +88,7 @@ class PersistenceMixin:
         if event == "complete" and getattr(self, "destroy_on_complete", False):
             self.rocketjob_delete_if(event, expected)
             return
-        sets, unsets = self._delta()  # type: ignore[attr-defined]
-        update: dict[str, Any] = {}
-        if sets:
-            update["$set"] = sets
-        if unsets:
-            update["$unset"] = unsets
+        update = self.rocketjob_changes()
         if not update:
             return
         stored = self._get_collection().find_one_and_update(  # type: ignore[attr-defined]
@@ -105,6 +100,16 @@ class PersistenceMixin:
         if stored is None:
             self.rocketjob_raise_conflict(event, expected)
         self._clear_changed_fields()  # type: ignore[attr-defined]
+
+    def rocketjob_changes(self) -> dict[str, Any]:
+        """The fields changed in memory as a ``$set``/``$unset`` update (empty if none)."""
+        sets, unsets = self._delta()  # type: ignore[attr-defined]
+        update: dict[str, Any] = {}
+        if sets:
+            update["$set"] = sets
+        if unsets:
+            update["$unset"] = unsets
+        return update
 
     def rocketjob_delete_if(self, event: str, expected: dict[str, Any]) -> None:
         """Complete-and-destroy in one write: delete the job if it still matches ``expected``.
@@ -131,12 +136,7 @@ class PersistenceMixin:
         for name, value in fields.items():
             setattr(self, name, value)
         self.validate()
-        sets, unsets = self._delta()  # type: ignore[attr-defined]
-        update: dict[str, Any] = {}
-        if sets:
-            update["$set"] = sets
-        if unsets:
-            update["$unset"] = unsets
+        update = self.rocketjob_changes()
         if update:
             self._get_collection().update_one({"_id": self.pk}, update)  # type: ignore[attr-defined]
         self._clear_changed_fields()  # type: ignore[attr-defined]
