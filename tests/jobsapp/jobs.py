@@ -42,8 +42,8 @@ class FailingJob(Job):
         raise ValueError(self.message)
 
 
+from tests.jobsapp.batch_jobs import *  # noqa: E402, F403
 from tests.jobsapp.foundation_jobs import *  # noqa: E402, F403
+from tests.jobsapp.mission_control_jobs import *  # noqa: E402, F403
 from tests.jobsapp.plugin_jobs import *  # noqa: E402, F403
 from tests.jobsapp.runtime_jobs import *  # noqa: E402, F403
-from tests.jobsapp.batch_jobs import *  # noqa: E402, F403
-from tests.jobsapp.mission_control_jobs import *  # noqa: E402, F403
