@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: install lint test test-fast demo clean
+.PHONY: install lint test test-fast demo perf clean
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,11 @@ test-fast: install
 
 demo: install
 	$(PY) manage.py rocketjob_demo
+
+# Benchmarks (never part of `make test`): framework vs a raw-pymongo baseline in one run.
+perf: install
+	$(PY) manage.py rocketjob_perf -c 1000 --workers 4
+	$(PY) manage.py rocketjob_batch_perf -c 1000000 --slice-size 1000 --workers 4
 
 clean:
 	rm -rf $(VENV) .rocketjob *.egg-info
