@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gzip
 import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rocketjob.job import Job
-from tests.acceptance.workers_support import ROOT
+from tests.acceptance.workers_support import run_manage
 from tests.integration.batch_support import job_state, work_until
 
 if TYPE_CHECKING:
@@ -17,15 +16,7 @@ if TYPE_CHECKING:
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_manage(list(args), env)
 
 
 def test_upload_then_download_with_progress(rocketjob_db: TestDatabase, tmp_path: Path) -> None:

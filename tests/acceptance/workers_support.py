@@ -61,14 +61,21 @@ def workers(args: list[str], env: dict[str, str], log_path: Path) -> Iterator[Wo
         process.close()
 
 
-def run_command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run a short ``manage.py rocketjob`` control command to completion."""
+def run_manage(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a ``manage.py`` command to completion, capturing its output."""
     return subprocess.run(
-        [sys.executable, "manage.py", "rocketjob", *args],
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
+
+
+def run_command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a short ``manage.py rocketjob`` control command to completion."""
+    return run_manage(["rocketjob", *args], env)

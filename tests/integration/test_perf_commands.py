@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rocketjob.connection import jobs_db
 from rocketjob.perf.baseline import INPUT_COLLECTION, OUTPUT_COLLECTION, SIMPLE_COLLECTION
 from rocketjob.runtime.server import Server
-from tests.acceptance.workers_support import ROOT, workers
+from tests.acceptance.workers_support import run_manage, workers
 from tests.helpers import wait_for
 
 if TYPE_CHECKING:
@@ -23,15 +22,7 @@ if TYPE_CHECKING:
 
 
 def _manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_manage(args, env, timeout=300)
 
 
 def _report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
