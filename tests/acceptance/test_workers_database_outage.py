@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import time
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ import pymongo
 import pytest
 
 from rocketjob.embedded import EmbeddedServer
-from tests.acceptance.workers_support import workers
+from tests.acceptance.workers_support import read_records, workers
 from tests.helpers import wait_for
 from tests.jobsapp.runtime_jobs import RuntimeJob
 
@@ -29,13 +28,6 @@ if TYPE_CHECKING:
 JOBS = 40
 DATABASE = "rjtest_outage"
 OUTAGE_SECONDS = 5.0
-
-
-def _records(path: Path) -> Counter[tuple[str, str]]:
-    if not path.exists():
-        return Counter()
-    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
-    return Counter((kind, job_id) for kind, job_id, *_ in lines)
 
 
 @pytest.mark.slow
@@ -60,7 +52,7 @@ def test_workers_survive_a_database_outage_and_complete_every_job_once(
         env["ROCKETJOB_TEST_DATABASE"] = DATABASE
         args = ["--processes", "2", "--workers", "2"]
         with workers(args, env, tmp_path / "workers.log") as group:
-            wait_for(lambda: sum(_records(record_file).values()) >= 8, timeout=90)
+            wait_for(lambda: sum(read_records(record_file).values()) >= 8, timeout=90)
             server.stop()
             time.sleep(OUTAGE_SECONDS)  # the fault: the database is down this long
             server.start()
@@ -74,7 +66,7 @@ def test_workers_survive_a_database_outage_and_complete_every_job_once(
             )
             group.signal(signal.SIGTERM)
             assert group.wait(90) == 0
-        records = _records(record_file)
+        records = read_records(record_file)
         for job_id in ids:
             assert records[("runtime_performs", str(job_id))] == 1, job_id
             assert records[("runtime_completions", str(job_id))] == 1, job_id

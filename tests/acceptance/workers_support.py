@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +80,11 @@ def run_manage(
 def run_command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run a short ``manage.py rocketjob`` control command to completion."""
     return run_manage(["rocketjob", *args], env)
+
+
+def read_records(path: Path) -> Counter[tuple[str, str]]:
+    """Count the ``(kind, job_id)`` lines a test job appended to its record file."""
+    if not path.exists():
+        return Counter()
+    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    return Counter((kind, job_id) for kind, job_id, *_ in lines)

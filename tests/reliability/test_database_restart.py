@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ import pytest
 
 from rocketjob.connection import connect, count, ensure_indexes, jobs_db
 from rocketjob.embedded import EmbeddedServer
+from tests.acceptance.workers_support import read_records
 from tests.helpers import wait_for
 from tests.jobsapp.batch_jobs import EchoBatchJob
 from tests.jobsapp.runtime_jobs import COMPLETIONS, PERFORMS, RuntimeJob
@@ -32,15 +32,8 @@ RECORDS = 2000
 OUTAGE_SECONDS = 3.0
 
 
-def _records(path: Path) -> Counter[tuple[str, str]]:
-    if not path.exists():
-        return Counter()
-    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
-    return Counter((kind, job_id) for kind, job_id, *_ in lines)
-
-
 def _performed(path: Path, at_least: int) -> bool:
-    return sum(n for (kind, _), n in _records(path).items() if kind == PERFORMS) >= at_least
+    return sum(n for (kind, _), n in read_records(path).items() if kind == PERFORMS) >= at_least
 
 
 def _all_done(batch: EchoBatchJob) -> bool:
@@ -73,7 +66,7 @@ def test_database_restarts_during_work_lose_and_duplicate_nothing(
                 server.start()
             wait_for(lambda: _all_done(batch), timeout=180, interval=0.2)
             group.stop_all()
-        records = _records(record_file)
+        records = read_records(record_file)
         for job_id in ids:
             assert records[(PERFORMS, job_id)] == 1, job_id
             assert records[(COMPLETIONS, job_id)] == 1, job_id
