@@ -6,6 +6,10 @@ process that holds MongoDB connections and threads is unsafe), forwards SIGTERM/
 restarts a child that dies abnormally (not one that exits cleanly after a ``stop`` event),
 and exits when all children have. Children run in their own process group so a terminal's
 Ctrl-C reaches them once, through the parent, and they stop by themselves if the parent dies.
+
+A child still importing Django when the stop signal arrives has no handler yet and dies of
+the signal itself. That is a clean stop, not a failure: a child installs its handlers before
+it registers or claims anything, so one killed earlier held no work.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class ProcessGroup:
         self.children: dict[int, subprocess.Popen[bytes]] = {}
         self.stopping = False
         self._signals = 0
+        self._forwarded: set[int] = set()
         self._wake = threading.Event()
 
     def _spawn(self, index: int) -> None:
@@ -51,6 +56,7 @@ class ProcessGroup:
     def forward(self, signum: int, frame: Any = None) -> None:
         self.stopping = True
         self._signals += 1
+        self._forwarded.add(signum)
         for child in self.children.values():
             if child.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -73,7 +79,7 @@ class ProcessGroup:
                 if code is None or index in restart_at or index in codes:
                     continue
                 if self.stopping or code == 0:
-                    codes[index] = code
+                    codes[index] = self._stop_code(index, code)
                     continue
                 delay = backoffs[index].next_delay()
                 logger.error(
@@ -92,3 +98,13 @@ class ProcessGroup:
                 return max((abs(c) for c in codes.values()), default=0)
             self._wake.wait(0.2)
             self._wake.clear()
+
+    def _stop_code(self, index: int, code: int) -> int:
+        """A child killed by the stop signal we forwarded, before it could handle it, stopped."""
+        if code < 0 and -code in self._forwarded:
+            logger.info(
+                "supervisor process stopped before it had started",
+                extra={"index": index, "signal": signal.Signals(-code).name},
+            )
+            return 0
+        return code
