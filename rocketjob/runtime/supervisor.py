@@ -192,7 +192,9 @@ class Supervisor:
             logger.info("server paused", extra={"server": self.name})
         if "resume" in requests and self.state == "paused":
             self._set_state("running")
-            self.pool.rebalance(stagger=True)
+            # No stagger: work has been waiting for this resume, so every worker starts now
+            # (staggering added up to max_poll_seconds of idle time to a resumed fleet).
+            self.pool.rebalance()
             logger.info("server resumed", extra={"server": self.name})
 
     def _set_state(self, state: str) -> None:
