@@ -16,3 +16,7 @@ job_paused = Signal()
 job_resumed = Signal()
 job_aborted = Signal()
 job_requeued = Signal()
+
+#: A batch job's ``before_batch`` is done and its slices are open to every worker. The
+#: runtime wakes this process's idle workers so they join at once, not at their next poll.
+batch_processing_started = Signal()

@@ -20,6 +20,7 @@ from typing import Any
 
 from pymongo.errors import ConnectionFailure, PyMongoError
 
+from rocketjob import signals
 from rocketjob.batch.records import BatchRecords
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
 from rocketjob.sliced.slices import Slice, remember_lost_slice
@@ -131,6 +132,7 @@ class BatchWorker(BatchRecords):
             return False
         self.sub_state = "processing"
         self.rocketjob_persist_transition("before_batch", expected)  # type: ignore[attr-defined]
+        signals.batch_processing_started.send(sender=type(self), job=self)
         return True
 
     def rocketjob_batch_after(self, worker_name: str) -> None:

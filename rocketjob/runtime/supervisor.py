@@ -146,10 +146,11 @@ class Supervisor:
                 self.request_stop("parent process exited")
                 return
 
-    def _register(self) -> Server:
+    def _register(self, state: str = "starting") -> Server:
         return Server.register(
             self.name,
             self.max_workers,
+            state=state,
             include_filter=self.include,
             exclude_filter=self.exclude,
             where_filter=json.dumps(self.where, sort_keys=True, default=str) if self.where else "",
@@ -228,8 +229,7 @@ class Supervisor:
         # and re-queued our jobs. Register again; completions of jobs we still run will
         # conflict with their new owners and be dropped, never applied twice.
         logger.error("server document was removed; registering again", extra={"server": self.name})
-        self.server = self._register()
-        self.server.set_state(self.state)
+        self.server = self._register(state=self.state)
 
     # -- shutdown -------------------------------------------------------------------------
     def _shutdown(self, listener: EventListener | None) -> None:

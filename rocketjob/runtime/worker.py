@@ -16,6 +16,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from django.db import close_old_connections, connections
 from pymongo.errors import PyMongoError
 
+from rocketjob import signals
 from rocketjob.conf import RocketJobSettings
 from rocketjob.exceptions import InvalidTransitionError, StateConflictError, UnknownJobClassError
 from rocketjob.plugins.job.model import utc_now
@@ -31,6 +33,9 @@ from rocketjob.runtime import completion
 from rocketjob.runtime.backoff import Backoff, retry_db
 
 logger = logging.getLogger(__name__)
+
+#: Live workers of this process, woken when a batch job opens its slices (see ``nudge``).
+_live_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
 
 
 class WorkerKilled(Exception):
@@ -64,20 +69,28 @@ class Worker:
         self.current: CurrentJob | None = None
         self.crashed: BaseException | None = None
         self.killed = False
+        self.idle = False  # waiting for its next poll: nothing was claimable
         self._claim_failures = 0
         self._stop = threading.Event()
+        self._nudged = threading.Event()
         self.thread = threading.Thread(
             target=self._run, name=f"rocketjob-worker-{index}", daemon=True
         )
 
     # -- control (any thread) -------------------------------------------------------------
     def start(self) -> Worker:
+        _live_workers.add(self)
         self.thread.start()
         return self
 
     def stop(self) -> None:
         """Finish the current job, then exit."""
         self._stop.set()
+        self._nudged.set()
+
+    def nudge(self) -> None:
+        """End an idle wait now: there may be work (a worker that is busy is unaffected)."""
+        self._nudged.set()
 
     def kill(self) -> bool:
         """Raise WorkerKilled inside the thread now (at its next Python instruction).
@@ -139,11 +152,18 @@ class Worker:
                 continue
             backoff.reset()
             if job is None:
-                self._stop.wait(self.settings.max_poll_seconds * random.uniform(0.5, 1.0))
+                self._idle(self.settings.max_poll_seconds * random.uniform(0.5, 1.0))
                 continue
             self._execute(job)
             if self.killed:
                 raise WorkerKilled(f"worker {self.name} killed")
+
+    def _idle(self, seconds: float) -> None:
+        """Wait for the next poll; a stop or a nudge ends the wait early."""
+        self.idle = True
+        self._nudged.wait(seconds)
+        self._nudged.clear()
+        self.idle = False
 
     def _claim(self) -> Any:
         from rocketjob.job import Job
@@ -236,3 +256,12 @@ class Worker:
             requeued += 1
             logger.warning("re-queued a job this worker had lost", extra={"job_id": str(job.pk)})
         return requeued
+
+
+def nudge_idle_workers(sender: Any = None, **kwargs: Any) -> None:
+    """Wake this process's idle workers (receiver of ``batch_processing_started``)."""
+    for worker in list(_live_workers):
+        worker.nudge()
+
+
+signals.batch_processing_started.connect(nudge_idle_workers, dispatch_uid="rocketjob-nudge")

@@ -29,6 +29,11 @@ def batch_class_names(candidates: Iterable[tuple[str, type]]) -> list[str]:
 JOIN_RECHECK_SECONDS = 1.0
 _no_joinable_until: dict[tuple[str, int], float] = {}
 
+
+def _join_skip_key(worker_name: str, claim_filter: ClaimFilter) -> tuple[str, int]:
+    return (worker_name, len(claim_filter.excluded.get("_id", ())))
+
+
 #: Called by ``requeue_dead_server`` with (job class, server name); each returns how many
 #: more jobs it touched. Batch registers one that re-queues the dead server's slices.
 _dead_server_hooks: list[Callable[[Any, str], int]] = []
@@ -140,6 +145,9 @@ class WorkerMixin:
                 cls.rocketjob_release_unknown(raw, worker_name, claim_filter)
                 return cls.rocketjob_claim(worker_name, claim_filter)
         if joinable is None:
+            # Idle: the next poll looks for a batch job to join again, so an idle worker
+            # joins one within its poll interval (the skip is for workers busy claiming).
+            _no_joinable_until.pop(_join_skip_key(worker_name, claim_filter), None)
             return None
         try:
             job = cls._from_son(joinable)  # type: ignore[attr-defined]
@@ -174,7 +182,7 @@ class WorkerMixin:
         batch = [(n, k) for n, k in candidates if getattr(k, "rocketjob_is_batch", False)]
         if not batch:
             return None
-        key = (worker_name, len(claim_filter.excluded.get("_id", ())))
+        key = _join_skip_key(worker_name, claim_filter)
         now = time.monotonic()
         if _no_joinable_until.get(key, 0.0) > now:
             return None
