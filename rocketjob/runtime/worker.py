@@ -34,6 +34,9 @@ from rocketjob.runtime.backoff import Backoff, retry_db
 
 logger = logging.getLogger(__name__)
 
+#: How long a worker skips a batch job it found drained before looking at it again.
+DRAINED_SKIP_SECONDS = 5.0
+
 #: Live workers of this process, woken when a batch job opens its slices (see ``nudge``).
 _live_workers: weakref.WeakSet[Worker] = weakref.WeakSet()
 
@@ -73,6 +76,7 @@ class Worker:
         self._claim_failures = 0
         self._stop = threading.Event()
         self._nudged = threading.Event()
+        self._next_reset = 0.0  # when the claim filter's exclusions are next cleared
         self.thread = threading.Thread(
             target=self._run, name=f"rocketjob-worker-{index}", daemon=True
         )
@@ -137,11 +141,11 @@ class Worker:
             return
         self._recover("re-queue claims of a previous thread")
         backoff = Backoff(cap=max(1.0, self.settings.heartbeat_seconds))
-        next_reset = time.monotonic() + self.settings.re_check_seconds
+        self._next_reset = time.monotonic() + self.settings.re_check_seconds
         while not self._stop.is_set():
-            if time.monotonic() >= next_reset:
+            if time.monotonic() >= self._next_reset:
                 self.claim_filter.reset_exclusions()
-                next_reset = time.monotonic() + self.settings.re_check_seconds
+                self._next_reset = time.monotonic() + self.settings.re_check_seconds
             try:
                 job = self._claim()
             except PyMongoError:
@@ -155,8 +159,21 @@ class Worker:
                 self._idle(self.settings.max_poll_seconds * random.uniform(0.5, 1.0))
                 continue
             self._execute(job)
+            if getattr(job, "rocketjob_drained", False):
+                self._skip_drained(job.pk)
             if self.killed:
                 raise WorkerKilled(f"worker {self.name} killed")
+
+    def _skip_drained(self, job_id: Any) -> None:
+        """Leave a batch job with no queued slice out of the next claims, for a moment.
+
+        Its last slices are finishing on other workers; re-joining it at every poll would
+        cost four round trips each time for nothing. The skip ends with the next reset of the
+        exclusions, brought forward to at most ``DRAINED_SKIP_SECONDS`` from now, so slices
+        re-queued later (a dead server's, a retry) are picked up again promptly.
+        """
+        self.claim_filter.exclude_value("_id", job_id)
+        self._next_reset = min(self._next_reset, time.monotonic() + DRAINED_SKIP_SECONDS)
 
     def _idle(self, seconds: float) -> None:
         """Wait for the next poll; a stop or a nudge ends the wait early."""

@@ -67,7 +67,18 @@ class Fleet:
         self.start(name)
         return name
 
+    def is_running(self, name: str) -> bool:
+        """Whether the current process named ``name`` has registered and is running."""
+        server = Server.objects(name=name).first()
+        return bool(server and server.pid == self.processes[name].pid and server.state == "running")
+
     def stop_all(self) -> None:
+        """SIGTERM every server once it is up, and expect a graceful exit from each.
+
+        A process restarted just before has to be up first: one still importing Django has
+        no handler yet and would simply die of the signal (harmless, but not what this
+        checks)."""
+        wait_for(lambda: all(self.is_running(name) for name in self.processes), 90)
         for process in self.processes.values():
             process.signal(signal.SIGTERM)
         for process in self.processes.values():
