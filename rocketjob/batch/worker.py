@@ -54,6 +54,9 @@ class BatchWorker(BatchRecords):
     rocketjob_slice: Slice | None = None
     #: Set on a job a worker joined (rather than claimed from the queue).
     rocketjob_joined: bool = False
+    #: Set when this worker found no queued slice left: the runtime then skips the job for
+    #: a moment instead of re-joining it while its last slices finish on other workers.
+    rocketjob_drained: bool = False
 
     @property
     def record_number(self) -> int | None:
@@ -212,6 +215,7 @@ class BatchWorker(BatchRecords):
         while not stop():
             slice_ = slices.claim(worker_name)
             if slice_ is None:
+                self.rocketjob_drained = True
                 self.rocketjob_batch_check_complete(worker_name)
                 return
             if self.rocketjob_slice_throttled(slices):  # type: ignore[attr-defined]

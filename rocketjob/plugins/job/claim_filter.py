@@ -54,6 +54,10 @@ class ClaimFilter:
             names.append(stored)
         return names
 
+    def id_conditions(self) -> list[dict[str, Any]]:
+        """``$ne`` terms for the jobs this worker skips for now (e.g. drained batch jobs)."""
+        return [{"_id": {"$ne": v}} for v in sorted(self.excluded.get("_id", ()), key=str)]
+
     def query(
         self, candidates: Iterable[tuple[str, type]], *, all_classes: bool = False
     ) -> dict[str, Any]:
@@ -82,7 +86,7 @@ class ClaimFilter:
         for field_name, values in sorted(self.excluded.items()):
             ordered = sorted(values, key=str)
             if field_name == "_id":
-                conditions.extend({"_id": {"$ne": v}} for v in ordered)
+                conditions.extend(self.id_conditions())
             elif field_name != "_cls":
                 # Optional fields (e.g. throttle_group) use $nin: the embedded server gets
                 # $ne wrong on documents that lack the field; exclusions like these are rare.

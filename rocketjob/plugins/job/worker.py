@@ -197,7 +197,11 @@ class WorkerMixin:
         # Two equalities without sort answer the common "no batch job is processing" at a
         # fraction of the cost of the full query (the embedded server scans and sorts for it:
         # see docs/performance.md), which then runs only when there is something to find.
-        processing = {"state": "running", "sub_state": "processing"}
+        # Jobs this worker skips for now (drained ones) are left out here too, or a worker
+        # that drained the only batch job would pay for the full query at every poll.
+        processing: dict[str, Any] = {"state": "running", "sub_state": "processing"}
+        if skipped := claim_filter.id_conditions():
+            processing = {"$and": [processing, *skipped]}
         raw: dict[str, Any] | None = None
         if collection.find_one(processing, projection={"_id": 1}) is not None:
             raw = collection.find_one(query, sort=[("priority", 1), ("_id", 1)])
