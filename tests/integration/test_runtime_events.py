@@ -36,6 +36,9 @@ def test_pause_stops_claiming_and_resume_starts_again() -> None:
         publish("resume", server_name=supervisor.name)
         wait_for(lambda: _state(job) == "completed")
         assert _server_state(supervisor.name) == "running"
+        # Work has been waiting for the resume: every worker starts at once, none staggered.
+        assert len(supervisor.pool.workers) == 2
+        assert [w.start_delay for w in supervisor.pool.workers.values()] == [0.0, 0.0]
 
 
 def test_events_for_another_server_are_ignored() -> None:
