@@ -84,13 +84,12 @@ class ClaimFilter:
             else:
                 conditions.append({"_cls": {"$in": []}})  # matches nothing
         for field_name, values in sorted(self.excluded.items()):
-            ordered = sorted(values, key=str)
             if field_name == "_id":
                 conditions.extend(self.id_conditions())
             elif field_name != "_cls":
                 # Optional fields (e.g. throttle_group) use $nin: the embedded server gets
                 # $ne wrong on documents that lack the field; exclusions like these are rare.
-                conditions.append({field_name: {"$nin": ordered}})
+                conditions.append({field_name: {"$nin": sorted(values, key=str)}})
         if self.where:
             conditions.append(self.where)
         return conditions
