@@ -89,11 +89,26 @@ class JobEditForm(forms.Form):
         except JobValidationError as exc:
             for name, value in before.items():
                 setattr(self.job, name, value)
-            errors = exc.errors or {}
-            for name in changes:
-                if name in errors:
-                    self.add_error(name, str(getattr(errors[name], "message", errors[name])))
-            if not any(name in errors for name in changes):
-                self.add_error(None, str(exc))
+            self.add_job_errors(exc, changes)
             return []
         return sorted(changes)
+
+    def add_job_errors(self, exc: JobValidationError, changes: dict[str, Any]) -> None:
+        """Show each error against the changed field it concerns, else above the form.
+
+        Errors raised by a job's ``clean`` (cron schedule, path allow-list) arrive under
+        ``__all__`` and name their field in ``field_name``.
+        """
+        errors = dict(exc.errors or {})
+        general = errors.pop("__all__", None)
+        general_field = getattr(general, "field_name", None)
+        if general is not None and general_field in changes:
+            errors[general_field] = general
+            general = None
+        shown = False
+        for name in changes:
+            if name in errors:
+                self.add_error(name, str(getattr(errors[name], "message", errors[name])))
+                shown = True
+        if general is not None or not shown:
+            self.add_error(None, str(exc))

@@ -209,4 +209,7 @@ def _describe(exc: me.ValidationError) -> str:
     errors = exc.to_dict() if exc.errors else {}
     if not errors:
         return exc.message
-    return "; ".join(f"{name}: {message}" for name, message in sorted(errors.items()))
+    return "; ".join(
+        str(message) if name == "__all__" else f"{name}: {message}"
+        for name, message in sorted(errors.items())
+    )
