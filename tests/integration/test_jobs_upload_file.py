@@ -165,3 +165,16 @@ def test_worker_refuses_a_path_changed_behind_the_apps_back(allow_only: Path) ->
     assert EchoBatchJob.objects.count() == 0
     for name in slices_db().list_collection_names():
         assert "SECRET" not in repr(list(slices_db()[name].find()))
+
+
+def test_batch_worker_refuses_a_path_changed_behind_the_apps_back(allow_only: Path) -> None:
+    from tests.jobsapp.batch_jobs import ReportPathBatchJob
+
+    job = ReportPathBatchJob.create_from_upload(["a", "b"], report_path=str(allow_only / "r"))
+    ReportPathBatchJob._get_collection().update_one(
+        {"_id": job.pk}, {"$set": {"report_path": str(allow_only.parent / "shadow")}}
+    )
+    work_next()
+    job.reload()
+    assert job.state == "failed"
+    assert "outside the allowed paths" in job.exception.message

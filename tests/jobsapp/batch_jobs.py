@@ -198,3 +198,14 @@ class EncryptedBatchJob(Batch, Job):
 
     def perform(self, record: dict[str, object]) -> list[Result]:
         return [Result("main", record), Result("plain", record["secret"])]
+
+
+class ReportPathBatchJob(Batch, Job):
+    """A batch job with a user-settable path (checked against the allow-list)."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=10)]
+    report_path = me.StringField(user_editable=True, allowed_path=True)
+
+    def perform(self, record: object) -> object:
+        return record
