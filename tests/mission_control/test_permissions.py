@@ -181,6 +181,12 @@ def test_manager_may_still_edit_the_other_fields_of_housekeeping(make_client):
     assert response.status_code == 302
     raw = Job._get_collection().find_one({"_id": job.pk})
     assert (raw["priority"], raw["failed_retention"]) == (9, 14 * 86400)
+    # A browser does not submit disabled inputs at all: the stored values stay.
+    locked = {"completed_retention", "aborted_retention", "failed_retention"}
+    without = {k: v for k, v in housekeeping_form(priority="8").items() if k not in locked}
+    assert make_client("manager").post(f"{LIST}{job.pk}/edit/", without).status_code == 302
+    raw = Job._get_collection().find_one({"_id": job.pk})
+    assert (raw["priority"], raw["failed_retention"]) == (8, 14 * 86400)
 
 
 def test_destroy_permission_allows_editing_retention_fields(make_client):
