@@ -7,11 +7,11 @@ the framework run, on a collection of its own, with the same query shapes
 
 * simple jobs: the same job documents are bulk-inserted; each thread loops over the claim the
   framework sends (one flat ``$and`` over ``state=queued`` and ``run_at``, sorted by
-  ``(priority, _id)``, setting state/worker_name/started_at and unsetting the throttle
+  ``(priority, created_at)``, setting state/worker_name/started_at and unsetting the throttle
   fields, returning the document) and the completion (``find_one_and_update`` guarded by
   ``state=running`` and ``worker_name``), until the claim finds nothing.
 * batch: slices of ``slice_size`` records stored with the same serializer; each thread claims
-  a slice (``find_one_and_update`` sorted by ``(state, first_record_number)``), calls an echo
+  a slice (``find_one_and_update`` sorted by ``first_record_number``), calls an echo
   function per record, upserts the output slice and deletes the input slice.
 
 The clock runs from the first claim to the last completion, like the framework's figure
@@ -34,7 +34,6 @@ from rocketjob import queries
 SIMPLE_COLLECTION = "rocketjob_perf_baseline_jobs"
 INPUT_COLLECTION = "rocketjob_perf_baseline_input"
 OUTPUT_COLLECTION = "rocketjob_perf_baseline_output"
-SLICE_SORT = [("state", 1), ("first_record_number", 1)]
 INDEX_OPTIONS = ("unique", "sparse", "partialFilterExpression", "expireAfterSeconds")
 
 
@@ -114,7 +113,7 @@ def _batch_thread(input_: Any, output: Any, serializer: Any, name: str, span: li
                     "started_at": datetime.now(UTC),
                 }
             },
-            sort=SLICE_SORT,
+            sort=queries.SLICE_ORDER,
             return_document=ReturnDocument.AFTER,
         )
         if raw is None:
@@ -237,7 +236,7 @@ def run_batch(
     input_, output = database[INPUT_COLLECTION], database[OUTPUT_COLLECTION]
     input_.drop()
     output.drop()
-    input_.create_index(SLICE_SORT, name="rocketjob_slice_claim")
+    input_.create_index(queries.SLICE_INDEX, name="rocketjob_slice_claim")
     output.create_index([("first_record_number", 1)], name="rocketjob_order")
     for start in range(0, len(slices), 20):
         input_.insert_many(slices[start : start + 20], ordered=True)
