@@ -8,6 +8,7 @@ import pytest
 
 from rocketjob import Job, JobValidationError, UnknownJobFieldError
 from rocketjob.plugins.job.model import utc_now
+from tests.claiming import claimed_job, next_claimed_job
 from tests.jobsapp.foundation_jobs import KeptJob, ReportJob
 
 
@@ -102,9 +103,29 @@ def test_claim_takes_highest_priority_then_oldest_and_skips_future_jobs() -> Non
     first_high = KeptJob.create(priority=10)
     second_high = KeptJob.create(priority=10)
     KeptJob.create(priority=1, run_at=utc_now() + timedelta(hours=1))
-    order = [KeptJob.rocketjob_claim("w:1:0").pk for _ in range(3)]
+    order = [claimed_job(KeptJob, "w:1:0").pk for _ in range(3)]
     assert order == [first_high.pk, second_high.pk, low.pk]
-    assert KeptJob.rocketjob_claim("w:1:0") is None
+    assert claimed_job(KeptJob, "w:1:0") is None
+
+
+def test_among_equal_priorities_the_oldest_by_created_at_is_claimed_first() -> None:
+    # Inserted first, but created later: the claim sorts on created_at, not _id.
+    later = KeptJob.create(priority=20, created_at=utc_now() + timedelta(seconds=5))
+    earlier = KeptJob.create(priority=20, created_at=utc_now() - timedelta(seconds=5))
+    order = [claimed_job(KeptJob, "w:1:0").pk for _ in range(2)]
+    assert order == [earlier.pk, later.pk]
+
+
+def test_ensure_indexes_replaces_an_older_claim_index_of_the_same_name() -> None:
+    from rocketjob.connection import ensure_indexes
+    from rocketjob.queries import CLAIM_INDEX
+
+    collection = Job._get_collection()
+    collection.drop_indexes()
+    collection.create_index([("state", 1), ("priority", 1)], name="rocketjob_claim")
+    ensure_indexes()
+    keys = [[name for name, _ in index["key"]] for index in collection.index_information().values()]
+    assert [name for name, _ in CLAIM_INDEX] in keys
 
 
 def test_expired_job_is_destroyed_instead_of_run() -> None:
@@ -112,7 +133,7 @@ def test_expired_job_is_destroyed_instead_of_run() -> None:
 
     KeptJob.create(expires_at=utc_now() - timedelta(seconds=5))
     fresh = KeptJob.create()
-    claimed = Job.rocketjob_next_job("w:1:0", ClaimFilter())
+    claimed = next_claimed_job(Job, "w:1:0", ClaimFilter())
     assert claimed.pk == fresh.pk
     assert KeptJob.objects.count() == 1
 
