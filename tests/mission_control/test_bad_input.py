@@ -83,7 +83,11 @@ def test_running_list_renders_a_string_percent_complete(make_client):
 def test_lists_and_destroy_render_a_list_state(make_client):
     job_id = insert_raw_job(state=["running", HOSTILE], description="listy")
     client = make_client("admin")
-    for url in (LIST, f"{LIST}state/all/", f"{LIST}{job_id}/"):
+    # Whether the running list shows it depends on array semantics of ``{"$eq": ...}``, which
+    # the embedded server does not apply (docs/embedded-server.md); it must render either way.
+    running = client.get(LIST)
+    assert running.status_code == 200 and HOSTILE not in running.content.decode()
+    for url in (f"{LIST}state/all/", f"{LIST}{job_id}/"):
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
