@@ -38,9 +38,7 @@ $(VENV313)/.installed: pyproject.toml
 	touch $@
 
 lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
+	$(call timed,$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy)
 
 # Everything CI checks: lint and types, the whole suite on the embedded nx-27017 (as users get
 # it), again on SecantusDB (a MongoDB-compatible server), on Python 3.13 + Django 6, and the
