@@ -19,10 +19,8 @@ STATUS_BY_STATE = {
 
 def normalize(value: Any) -> Any:
     """A return value or argument list as JSON-compatible data, as the Tasks API requires."""
-    try:
-        from django.tasks.utils import normalize_json
-    except ImportError:
-        from django_tasks.utils import normalize_json
+    from rocketjob.tasks.compat import normalize_json
+
     return normalize_json(value)
 
 

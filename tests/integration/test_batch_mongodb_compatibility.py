@@ -15,15 +15,9 @@ from bson.raw_bson import RawBSONDocument
 from pymongo.errors import DocumentTooLarge, PyMongoError
 
 from rocketjob.connection import slices_db
+from tests.server import nx_deviation
 
-
-def on_embedded_server() -> bool:
-    return not slices_db().client.server_info().get("version")
-
-
-embedded_deviation = pytest.mark.xfail(
-    condition="on_embedded_server()", strict=True, reason="nx-27017 deviation"
-)
+embedded_deviation = nx_deviation()
 
 
 def test_the_slice_claim_and_ordered_reads_work_everywhere() -> None:

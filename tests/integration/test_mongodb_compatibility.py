@@ -11,21 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
 from bson import ObjectId
 
 from rocketjob.connection import jobs_db
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.queries import count
+from tests.server import nx_deviation
 
-
-def on_embedded_server() -> bool:
-    return not jobs_db().client.server_info().get("version")
-
-
-embedded_deviation = pytest.mark.xfail(
-    condition="on_embedded_server()", strict=True, reason="nx-27017 deviation"
-)
+embedded_deviation = nx_deviation()
 
 
 def test_find_one_and_update_sorted_claim_is_atomic_per_document() -> None:

@@ -13,15 +13,9 @@ from pymongo.errors import DuplicateKeyError
 from rocketjob.connection import jobs_db
 from rocketjob.plugins.cron import CRON_KEY
 from rocketjob.plugins.singleton import SINGLETON_KEY
+from tests.server import nx_deviation
 
-
-def on_embedded_server() -> bool:
-    return not jobs_db().client.server_info().get("version")
-
-
-embedded_deviation = pytest.mark.xfail(
-    condition="on_embedded_server()", strict=True, reason="nx-27017 deviation"
-)
+embedded_deviation = nx_deviation()
 
 
 def _indexes() -> list[dict]:

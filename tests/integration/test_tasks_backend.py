@@ -343,10 +343,13 @@ def test_enqueue_and_worker_signals_log_like_other_backends(
 ) -> None:
     import logging
 
-    with caplog.at_level(logging.DEBUG, logger="django_tasks"):
+    # The framework's signal handlers log to its package's logger: "django.tasks" on
+    # Django 6, "django_tasks" for the backport.
+    framework_logger = TaskContext.__module__.rpartition(".")[0]
+    with caplog.at_level(logging.DEBUG, logger=framework_logger):
         result = add.enqueue(2, 2)
         run_worker()
-    messages = [r.getMessage() for r in caplog.records if r.name == "django_tasks"]
+    messages = [r.getMessage() for r in caplog.records if r.name == framework_logger]
     assert any("enqueued" in m and result.id in m for m in messages)
     assert any("RUNNING" in m and result.id in m for m in messages)
     assert any("SUCCESSFUL" in m and result.id in m for m in messages)
