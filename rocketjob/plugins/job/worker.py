@@ -17,6 +17,7 @@ from pymongo import ReturnDocument
 
 from rocketjob.exceptions import StateConflictError, UnknownJobClassError
 from rocketjob.plugins.job.claim_filter import ClaimFilter
+from rocketjob.plugins.job.coroutines import call_perform
 from rocketjob.plugins.job.model import utc_now
 
 
@@ -93,7 +94,8 @@ class WorkerMixin:
     def rocketjob_run_perform(self) -> Any:
         """perform() inside the before/around/after perform callbacks."""
         self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
-        result = self.rocketjob_run_around("perform", self.perform)  # type: ignore[attr-defined]
+        # An ``async def perform`` is awaited inside the around callbacks (e.g. Transaction).
+        result = self.rocketjob_run_around("perform", lambda: call_perform(self.perform))  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("after", "perform")  # type: ignore[attr-defined]
         return result
 
