@@ -31,6 +31,10 @@ class BatchStateMachine:
         super().rocketjob_effect_complete(**kwargs)  # type: ignore[misc]
         self.sub_state = None
 
+    def rocketjob_restart_percent(self) -> int:
+        """Completed slices stay completed on retry and requeue: recount them."""
+        return int(self.batch_percent_complete())  # type: ignore[attr-defined]
+
     def rocketjob_effect_retry(self, **kwargs: Any) -> None:
         super().rocketjob_effect_retry(**kwargs)  # type: ignore[misc]
         if self.sub_state is None:
