@@ -137,6 +137,7 @@ class Cron(ExclusiveMixin):
         fields = {name: getattr(self, name) for name in self.copy_on_restart_fields()}  # type: ignore[attr-defined]
         fields["cron_schedule"] = schedule
         fields.pop("run_at", None)
+        fields.update(self.rocketjob_successor_fields())
         try:
             following = type(self).create(**fields)  # type: ignore[attr-defined]
         except DuplicateJobError as exc:
