@@ -15,6 +15,7 @@ from typing import Any
 from rocketjob.events import publish
 from rocketjob.job import Job
 from rocketjob.plugins.job.model import as_utc, utc_now
+from rocketjob.runtime.claim import requeue_dead_server
 from rocketjob.runtime.server import SERVER_STATES, Server
 
 SERVER_LISTS = ("all", *SERVER_STATES, "zombie")
@@ -110,7 +111,7 @@ def apply_server_action(action: ServerAction, name: str) -> tuple[bool, str]:
         )
         if deleted.deleted_count != 1:
             return False, f"Server {name} was not destroyed: it sent a heartbeat meanwhile."
-        requeued = Job.requeue_dead_server(name)
+        requeued = requeue_dead_server(Job, name)
         return True, f"Server {name} destroyed; {requeued} running job(s) re-queued."
     publish(action.name, server_name=name)
     return True, f"Server {name} {action.done}."

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import mongoengine as me
 from pymongo.errors import DuplicateKeyError
 
+from rocketjob import queries
 from rocketjob.connection import register_index_hook
 from rocketjob.plugins.exclusive import DuplicateJobError, ExclusiveKey, ExclusiveMixin
 from rocketjob.plugins.job.throttle import throttle
@@ -84,7 +85,7 @@ class Singleton(ExclusiveMixin):
         SINGLETON_KEY.ensure_index(collection)
         try:
             collection.update_one(
-                {"_id": self.pk, "state": "running"},
+                queries.by_id(self.pk, queries.eq("state", "running")),
                 {
                     "$set": {SINGLETON_KEY.field_name: self._class_name},
                     "$unset": {"rocketjob_singleton_deferred": ""},

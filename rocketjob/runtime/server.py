@@ -279,8 +279,9 @@ class Server(me.Document):
 
 def _requeue_jobs_of(server_name: str) -> int:
     from rocketjob.job import Job
+    from rocketjob.runtime.claim import requeue_dead_server
 
-    return int(Job.requeue_dead_server(server_name))
+    return requeue_dead_server(Job, server_name)
 
 
 def _ensure_indexes() -> None:

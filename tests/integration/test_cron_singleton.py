@@ -6,11 +6,13 @@ import pytest
 
 from rocketjob import ClaimFilter, DuplicateJobError
 from rocketjob.job import Job
+from rocketjob.runtime.claim import next_job, requeue_dead_server
 from tests.jobsapp.behaviour_jobs import CronSingletonRunJob, effects
 
 
 def _claim(worker_name: str) -> Job | None:
-    return Job.rocketjob_next_job(worker_name, ClaimFilter())
+    claimed = next_job(Job, worker_name, ClaimFilter())
+    return None if claimed is None else claimed.job
 
 
 def test_the_next_run_waits_while_the_current_one_runs() -> None:
@@ -43,7 +45,7 @@ def test_a_requeued_run_keeps_the_singleton_and_the_scheduled_one_waits() -> Non
     current = _claim("lost-host:1:0")
     assert current is not None
     current.rocketjob_start_claimed()
-    assert Job.requeue_dead_server("lost-host:1") == 1
+    assert requeue_dead_server(Job, "lost-host:1") == 1
     following = CronSingletonRunJob.objects(cron_schedule="0 3 * * *").get()
     following.run_now()
     claimed = _claim("host:2:0")

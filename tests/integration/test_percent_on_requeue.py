@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rocketjob.job import Job
+from rocketjob.runtime.claim import requeue_dead_server
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import FailingRecordJob
 from tests.jobsapp.behaviour_jobs import ProgressJob
@@ -24,7 +25,7 @@ def test_requeue_of_a_dead_servers_job_resets_its_progress() -> None:
     job = RuntimeJob.create()
     job.start(worker_name="gone-host:7:0")
     job.set_fields(percent_complete=45)
-    assert Job.requeue_dead_server("gone-host:7") == 1
+    assert requeue_dead_server(Job, "gone-host:7") == 1
     stored = Job.load(job.pk)
     assert (stored.state, stored.percent_complete) == ("queued", 0)
 

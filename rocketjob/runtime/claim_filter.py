@@ -11,7 +11,10 @@ compares dates, and a flat ``$and`` means the same on MongoDB.
 
 A worker that may run every class it knows sends no class condition at all, only ``$ne``
 terms for classes it has learnt to skip (throttled ones, and classes stored in the database
-that this process cannot load: see ``WorkerMixin.rocketjob_claim``).
+that this process cannot load: see :func:`rocketjob.runtime.claim.claim`).
+
+Each worker thread has its own filter, so per-worker claim state lives here too: the
+exclusions and the moment until which the joinable-batch lookup is skipped.
 """
 
 from __future__ import annotations
@@ -31,12 +34,26 @@ class ClaimFilter:
     exclude: str = ""
     where: dict[str, Any] = field(default_factory=dict)
     excluded: dict[str, set[Any]] = field(default_factory=dict)
+    #: (number of skipped job ids, monotonic time): no joinable batch job was found with that
+    #: many jobs skipped; the lookup is skipped until then (see ``rocketjob.runtime.claim``).
+    join_skip: tuple[int, float] = field(default=(0, 0.0), compare=False, repr=False)
 
     def exclude_value(self, field_name: str, value: Any) -> None:
         self.excluded.setdefault(field_name, set()).add(value)
 
     def reset_exclusions(self) -> None:
         self.excluded.clear()
+
+    def join_lookup_skipped(self, now: float) -> bool:
+        """Whether a recent lookup found nothing to join (with the same jobs skipped)."""
+        skipped_ids, until = self.join_skip
+        return until > now and skipped_ids == len(self.excluded.get("_id", ()))
+
+    def skip_join_lookup(self, until: float) -> None:
+        self.join_skip = (len(self.excluded.get("_id", ())), until)
+
+    def clear_join_skip(self) -> None:
+        self.join_skip = (0, 0.0)
 
     def class_names(self, candidates: Iterable[tuple[str, type]]) -> list[str]:
         """Stored class names (``_cls``) the worker may claim among ``candidates``."""
