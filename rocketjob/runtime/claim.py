@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
 
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError, UnknownJobClassError
@@ -92,7 +93,8 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
 
     Expired jobs are destroyed instead of run. A job whose throttle holds is released back
     to the queue and jobs like it are excluded from ``claim_filter`` (the caller clears the
-    exclusions every ``re_check_seconds``).
+    exclusions every ``re_check_seconds``); a job whose throttle raises is failed with that
+    exception.
     """
     release_lost_slices(worker_name)
     while True:
@@ -111,7 +113,13 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
             job.logger.info("destroyed: expired at %s", job.expires_at)
             job.delete()
             continue
-        throttled = job.rocketjob_evaluate_throttles()
+        try:
+            throttled = job.rocketjob_evaluate_throttles()
+        except PyMongoError:
+            raise  # the database, not the throttle: the worker's outage handling applies
+        except Exception as exc:
+            fail_for_throttle(job, exc, worker_name)
+            continue
         if throttled is not None:
             name, excluded = throttled
             job.rocketjob_release(name)
@@ -119,6 +127,16 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
                 claim_filter.exclude_value(field_name, value)
             continue
         return found
+
+
+def fail_for_throttle(job: Any, exc: Exception, worker_name: str) -> None:
+    """A throttle raised instead of answering: fail the claimed job with that exception.
+
+    Retrying would raise again at every claim (and crash the worker thread each time, as it
+    once did); failing records the error where operators look, and Retry applies.
+    """
+    job.logger.exception("throttle raised %s; failing the job", type(exc).__name__)
+    job.rocketjob_fail_safely(exc, worker_name)
 
 
 def claim(
