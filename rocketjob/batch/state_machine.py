@@ -70,6 +70,16 @@ class BatchStateMachine:
             )
         return count
 
+    def rocketjob_running_slices_of(self, server_name: str) -> list[tuple[str, int, str]]:
+        """(category, slice id, worker name) of the slices ``server_name``'s workers run."""
+        if self.pk is None:
+            return []
+        return [
+            (name, slice_id, worker)
+            for name in self.input_category_names()  # type: ignore[attr-defined]
+            for slice_id, worker in self.input(name).running_under(server_name)  # type: ignore[attr-defined]
+        ]
+
     def requeue(self, server_name: str) -> None:
         self.rocketjob_requeue_slices(server_name)
         if self.state != "running" or self.sub_state == "processing":

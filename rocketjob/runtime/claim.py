@@ -29,7 +29,6 @@ the inverse of the claim.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -233,11 +232,8 @@ def requeue_dead_server(job_class: Any, server_name: str) -> int:
     job goes through its ``requeue`` event, so plugins (e.g. Batch) can add their own
     handling. Returns how many jobs were re-queued.
     """
-    prefix = f"^{re.escape(server_name)}:"
     requeued = 0
-    # A string $regex (not a compiled BSON regex): portable to every server we support.
-    owned = queries.running({"worker_name": {"$regex": prefix}})
-    for job in job_class.objects(__raw__=owned):
+    for job in job_class.objects(__raw__=queries.claimed_by_server(server_name)):
         try:
             job.requeue(server_name)
             requeued += 1

@@ -95,6 +95,11 @@ class WorkerMixin:
         self.requeue(server_name)  # type: ignore[attr-defined]
         return True
 
+    def rocketjob_requeue_unheld(self, server_name: str) -> bool:
+        """Re-queue this job, running under a worker of ``server_name`` of which none works
+        on it (``rocketjob.runtime.lost_claims``); batch jobs refine which are shared."""
+        return self.rocketjob_requeue_lost(server_name)
+
     def rocketjob_finish_after_outage(
         self, worker_name: str, server_name: str, outcome: Any
     ) -> str:
