@@ -20,6 +20,9 @@
 * Cron singleton (``cron_singleton = True``): at most one queued, running, failed or paused job
   per class and schedule, enforced by a unique partial index so that many workers racing
   cannot create two (see :mod:`rocketjob.plugins.exclusive`).
+* With Singleton: the next instance is created while this one still holds the singleton key,
+  so it is created *deferred* (``rocketjob_successor_fields``) and takes that key when a
+  worker starts it (see :mod:`rocketjob.plugins.singleton`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import io
 import warnings
@@ -57,3 +58,15 @@ def test_async_batch_records_run_and_a_raising_record_fails_its_slice() -> None:
     with pytest.raises(ValueError, match="async record failed on purpose"):
         failing.perform_now()
     assert [s["exception"]["record_number"] for s in failing.input().failed()] == [2]
+
+
+def test_perform_now_inside_an_event_loop_is_refused_clearly() -> None:
+    async def from_async_code() -> None:
+        AsyncRecordJob.build().perform_now()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="sync_to_async"):
+            asyncio.run(from_async_code())
+        _no_unawaited_warnings(caught)
+    assert effects("async") == 0

@@ -34,7 +34,21 @@ def call_perform(perform: Callable[..., Any], *args: Any, runner: AwaitRunner | 
     coroutine = result if inspect.iscoroutine(result) else _await(result)
     if runner is not None:
         return runner(coroutine)
+    if _loop_running():
+        coroutine.close()  # never started: closing it avoids a "never awaited" warning
+        raise RuntimeError(
+            "an async perform cannot be awaited from a thread that runs an event loop; "
+            "call perform_now through asgiref's sync_to_async there"
+        )
     return asyncio.run(coroutine)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def is_async_perform(job_class: type) -> bool:
