@@ -31,6 +31,7 @@ Nothing here special-cases a server: these are plain, portable MongoDB filters.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -134,3 +135,10 @@ def matching(document_id: Any, expected: dict[str, Any]) -> dict[str, Any]:
         for name, value in expected.items()
     ]
     return by_id(document_id, *terms)
+
+
+def claimed_by_server(server_name: str) -> dict[str, Any]:
+    """Running jobs (or slices: same fields) claimed by a worker of ``server_name`` (worker
+    names are ``<server>:<index>``). A string ``$regex``, not a compiled BSON regex:
+    portable to every server we support."""
+    return running({"worker_name": {"$regex": f"^{re.escape(server_name)}:"}})

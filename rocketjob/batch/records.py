@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rocketjob.batch.categories import Result, Results
+from rocketjob.plugins.job.coroutines import AwaitRunner, call_perform, slice_runner
 from rocketjob.sliced.slices import Slice
 
 
@@ -27,7 +28,16 @@ class BatchRecords:
         The common case (no perform callbacks, records stored as they are, results to
         ``main`` or nowhere) runs a tight loop; everything else takes the general one.
         """
-        records = slice_.records
+        with slice_runner(type(self)) as runner:
+            self.rocketjob_perform_slice_records(slice_.records, outputs, position, runner)
+
+    def rocketjob_perform_slice_records(
+        self,
+        records: list[Any],
+        outputs: dict[str, list[Any]],
+        position: list[int],
+        runner: AwaitRunner | None,
+    ) -> None:
         convert = self.rocketjob_record_converter()
         keep_nils = self.rocketjob_keep_nils()
         main = outputs.get("main")
@@ -37,6 +47,8 @@ class BatchRecords:
             and not keep_nils.get("main")
         ):
             perform = self.perform  # type: ignore[attr-defined]
+            if runner is not None:
+                perform = self.rocketjob_awaiting_perform(runner)
             append = main.append if main is not None else None
             for index in range(position[1], len(records)):
                 position[1] = index
@@ -53,7 +65,7 @@ class BatchRecords:
         for index in range(position[1], len(records)):
             position[1] = index
             record = records[index] if convert is None else convert(records[index])
-            result = self.rocketjob_perform_with_callbacks(record)
+            result = self.rocketjob_perform_with_callbacks(record, runner)
             self.rocketjob_store_result(outputs, result, keep_nils)
         position[1] = len(records)
 
@@ -72,9 +84,23 @@ class BatchRecords:
         elif main is not None:
             main.append(result)
 
-    def rocketjob_perform_with_callbacks(self, record: Any) -> Any:
+    def rocketjob_awaiting_perform(self, runner: AwaitRunner) -> Callable[[Any], Any]:
+        """``perform(record)`` of an ``async def perform``, awaited on the slice's loop."""
+        perform = self.perform  # type: ignore[attr-defined]
+
+        def awaiting(record: Any) -> Any:
+            return runner(perform(record))
+
+        return awaiting
+
+    def rocketjob_perform_with_callbacks(
+        self, record: Any, runner: AwaitRunner | None = None
+    ) -> Any:
         self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
-        result = self.rocketjob_run_around("perform", lambda: self.perform(record))  # type: ignore[attr-defined]
+        result = self.rocketjob_run_around(  # type: ignore[attr-defined]
+            "perform",
+            lambda: call_perform(self.perform, record, runner=runner),  # type: ignore[attr-defined]
+        )
         self.rocketjob_run_callbacks("after", "perform")  # type: ignore[attr-defined]
         return result
 

@@ -31,6 +31,10 @@ class BatchStateMachine:
         super().rocketjob_effect_complete(**kwargs)  # type: ignore[misc]
         self.sub_state = None
 
+    def rocketjob_restart_percent(self) -> int:
+        """Completed slices stay completed on retry and requeue: recount them."""
+        return int(self.batch_percent_complete())  # type: ignore[attr-defined]
+
     def rocketjob_effect_retry(self, **kwargs: Any) -> None:
         super().rocketjob_effect_retry(**kwargs)  # type: ignore[misc]
         if self.sub_state is None:
@@ -65,6 +69,16 @@ class BatchStateMachine:
                 extra={"job_id": str(self.pk), "server_name": server_name},
             )
         return count
+
+    def rocketjob_running_slices_of(self, server_name: str) -> list[tuple[str, int, str]]:
+        """(category, slice id, worker name) of the slices ``server_name``'s workers run."""
+        if self.pk is None:
+            return []
+        return [
+            (name, slice_id, worker)
+            for name in self.input_category_names()  # type: ignore[attr-defined]
+            for slice_id, worker in self.input(name).running_under(server_name)  # type: ignore[attr-defined]
+        ]
 
     def requeue(self, server_name: str) -> None:
         self.rocketjob_requeue_slices(server_name)

@@ -102,8 +102,17 @@ class BatchWorker(BatchRecords):
 
     def rocketjob_requeue_lost(self, server_name: str) -> bool:
         """Left as it is: many workers share the job; a lost slice is re-queued by its
-        worker's next claim (see ``rocketjob.sliced.slices.release_lost_slices``)."""
+        worker's next claim (see ``rocketjob.sliced.slices.release_lost_slices``) or by the
+        server's lost-claim check (``rocketjob.runtime.lost_claims``)."""
         return False
+
+    def rocketjob_requeue_unheld(self, server_name: str) -> bool:
+        """No worker of ``server_name`` works on this job (the lost-claim check knows it):
+        re-queue it unless its slices are being processed, when it is shared."""
+        if self.sub_state == "processing":
+            return False
+        self.requeue(server_name)  # type: ignore[attr-defined]
+        return True
 
     def rocketjob_finish_after_outage(
         self, worker_name: str, server_name: str, outcome: Any

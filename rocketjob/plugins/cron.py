@@ -20,6 +20,9 @@
 * Cron singleton (``cron_singleton = True``): at most one queued, running, failed or paused job
   per class and schedule, enforced by a unique partial index so that many workers racing
   cannot create two (see :mod:`rocketjob.plugins.exclusive`).
+* With Singleton: the next instance is created while this one still holds the singleton key,
+  so it is created *deferred* (``rocketjob_successor_fields``) and takes that key when a
+  worker starts it (see :mod:`rocketjob.plugins.singleton`).
 """
 
 from __future__ import annotations
@@ -137,6 +140,7 @@ class Cron(ExclusiveMixin):
         fields = {name: getattr(self, name) for name in self.copy_on_restart_fields()}  # type: ignore[attr-defined]
         fields["cron_schedule"] = schedule
         fields.pop("run_at", None)
+        fields.update(self.rocketjob_successor_fields())
         try:
             following = type(self).create(**fields)  # type: ignore[attr-defined]
         except DuplicateJobError as exc:

@@ -125,6 +125,11 @@ class ExclusiveMixin:
     def rocketjob_exclusive_rules(self) -> list[ExclusiveKey]:
         return []
 
+    def rocketjob_successor_fields(self) -> dict[str, Any]:
+        """Fields for the next instance a job schedules while it still holds its keys (Cron):
+        a rule whose key that instance cannot take yet marks it here (see Singleton)."""
+        return {}
+
     def save(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("validate", True):
             self.validate()  # type: ignore[attr-defined]

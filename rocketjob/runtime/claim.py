@@ -30,13 +30,13 @@ the inverse of the claim.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
 
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError, UnknownJobClassError
@@ -93,7 +93,8 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
 
     Expired jobs are destroyed instead of run. A job whose throttle holds is released back
     to the queue and jobs like it are excluded from ``claim_filter`` (the caller clears the
-    exclusions every ``re_check_seconds``).
+    exclusions every ``re_check_seconds``); a job whose throttle raises is failed with that
+    exception.
     """
     release_lost_slices(worker_name)
     while True:
@@ -112,7 +113,13 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
             job.logger.info("destroyed: expired at %s", job.expires_at)
             job.delete()
             continue
-        throttled = job.rocketjob_evaluate_throttles()
+        try:
+            throttled = job.rocketjob_evaluate_throttles()
+        except PyMongoError:
+            raise  # the database, not the throttle: the worker's outage handling applies
+        except Exception as exc:
+            fail_for_throttle(job, exc, worker_name)
+            continue
         if throttled is not None:
             name, excluded = throttled
             job.rocketjob_release(name)
@@ -120,6 +127,16 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
                 claim_filter.exclude_value(field_name, value)
             continue
         return found
+
+
+def fail_for_throttle(job: Any, exc: Exception, worker_name: str) -> None:
+    """A throttle raised instead of answering: fail the claimed job with that exception.
+
+    Retrying would raise again at every claim (and crash the worker thread each time, as it
+    once did); failing records the error where operators look, and Retry applies.
+    """
+    job.logger.exception("throttle raised %s; failing the job", type(exc).__name__)
+    job.rocketjob_fail_safely(exc, worker_name)
 
 
 def claim(
@@ -216,11 +233,8 @@ def requeue_dead_server(job_class: Any, server_name: str) -> int:
     job goes through its ``requeue`` event, so plugins (e.g. Batch) can add their own
     handling. Returns how many jobs were re-queued.
     """
-    prefix = f"^{re.escape(server_name)}:"
     requeued = 0
-    # A string $regex (not a compiled BSON regex): portable to every server we support.
-    owned = queries.running({"worker_name": {"$regex": prefix}})
-    for job in job_class.objects(__raw__=owned):
+    for job in job_class.objects(__raw__=queries.claimed_by_server(server_name)):
         try:
             job.requeue(server_name)
             requeued += 1

@@ -28,6 +28,7 @@ from rocketjob.events.subscribers import LoggerSubscriber, ServerSubscriber, Wor
 from rocketjob.runtime import health, shutdown
 from rocketjob.runtime.backoff import retry_db
 from rocketjob.runtime.dump import thread_dump
+from rocketjob.runtime.lost_claims import LostClaims
 from rocketjob.runtime.server import Server, default_server_name
 from rocketjob.runtime.worker_pool import WorkerPool
 
@@ -77,6 +78,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._abandon = False
         self._next_zombie_check = 0.0
+        self._lost_claims = LostClaims(self.name)
 
     # -- requests (any thread, signal handlers) -------------------------------------------
     def _request(self, what: str) -> None:
@@ -209,17 +211,24 @@ class Supervisor:
             logger.warning("could not record server state %s: %s", state, exc)
 
     def _tick(self) -> None:
-        """Rebalance, heartbeat, and look for zombies."""
+        """Rebalance, heartbeat, re-queue lost claims, and look for zombies."""
         if self.state == "running":
             self.pool.rebalance()
         try:
             self._heartbeat()
+            self._requeue_lost_claims()
             if time.monotonic() >= self._next_zombie_check:
                 Server.destroy_zombies(exclude=self.name)
                 self._next_zombie_check = time.monotonic() + Server.zombie_seconds() / 2
         except PyMongoError as exc:
             health.record_failure()
             logger.warning("heartbeat failed: %s", exc, extra={"server": self.name})
+
+    def _requeue_lost_claims(self) -> None:
+        """Work under our workers' names that none of them holds (see lost_claims)."""
+        from rocketjob.job import Job
+
+        self._lost_claims.check(Job, self.pool.alive())
 
     def _heartbeat(self) -> None:
         assert self.server is not None

@@ -72,6 +72,8 @@ class Worker:
         self.claim_filter = claim_filter
         self.start_delay = start_delay
         self.current: CurrentJob | None = None
+        #: When the claim in progress began (None when not claiming): see lost_claims.
+        self.claiming_since: datetime | None = None
         self.crashed: BaseException | None = None
         self.killed = False
         self.idle = False  # waiting for its next poll: nothing was claimable
@@ -136,6 +138,7 @@ class Worker:
             )
         finally:
             self.current = None
+            self.claiming_since = None
             connections.close_all()  # this thread's own SQL connections
 
     def _loop(self) -> None:
@@ -186,9 +189,11 @@ class Worker:
     def _claim(self) -> claim.Claim | None:
         from rocketjob.job import Job
 
+        self.claiming_since = utc_now()
         try:
             found = claim.next_job(Job, self.name, self.claim_filter)
         except PyMongoError as exc:
+            self.claiming_since = None
             from rocketjob.runtime import health
 
             health.record_failure()
@@ -204,6 +209,8 @@ class Worker:
                     },
                 )
             raise
+        if found is None:
+            self.claiming_since = None
         if self._claim_failures:
             logger.info("claiming again", extra={"worker": self.name})
             self._claim_failures = 0
@@ -213,6 +220,7 @@ class Worker:
         """Run the claimed job; None when its end is written only after a database outage."""
         job = claimed.job
         self.current = CurrentJob(str(job.pk), type(job).__name__, utc_now())
+        self.claiming_since = None  # only now: ``current`` covers the claimed job
         outcome = completion.watch_perform(job)
         deadline = time.monotonic() + self.settings.re_check_seconds
 

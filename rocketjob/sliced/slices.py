@@ -227,6 +227,23 @@ class Slices:
         )
         return self._requeue("running", owner)
 
+    def running_under(self, server_name: str) -> list[tuple[int, str]]:
+        """(slice id, worker name) of the slices workers of ``server_name`` are running."""
+        found = self.collection.find(
+            queries.claimed_by_server(server_name), {"_id": 1, "worker_name": 1}
+        )
+        return [(int(raw["_id"]), str(raw.get("worker_name"))) for raw in found]
+
+    def requeue_held_by(self, slice_id: int, worker_name: str) -> bool:
+        """Back to queued, if the slice is still running under ``worker_name``."""
+        result = self.collection.update_one(
+            queries.by_id(
+                slice_id, queries.eq("state", "running"), queries.eq("worker_name", worker_name)
+            ),
+            {"$set": {"state": "queued"}, "$unset": {"worker_name": "", "started_at": ""}},
+        )
+        return bool(result.modified_count)
+
     def requeue_failed(self) -> int:
         return self._requeue("failed")
 

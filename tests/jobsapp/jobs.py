@@ -43,6 +43,7 @@ class FailingJob(Job):
 
 
 from tests.jobsapp.batch_jobs import *  # noqa: E402, F403
+from tests.jobsapp.behaviour_jobs import *  # noqa: E402, F403
 from tests.jobsapp.foundation_jobs import *  # noqa: E402, F403
 from tests.jobsapp.mission_control_jobs import *  # noqa: E402, F403
 from tests.jobsapp.plugin_jobs import *  # noqa: E402, F403

@@ -165,6 +165,7 @@ class StateMachineMixin:
     def rocketjob_effect_retry(self, **_: Any) -> None:
         self.exception = None
         self.completed_at = None
+        self.percent_complete = self.rocketjob_restart_percent()
 
     def rocketjob_effect_pause(self, **_: Any) -> None:
         self.completed_at = utc_now()
@@ -178,6 +179,12 @@ class StateMachineMixin:
     def rocketjob_effect_requeue(self, **_: Any) -> None:
         self.worker_name = None
         self.started_at = None
+        self.percent_complete = self.rocketjob_restart_percent()
+
+    def rocketjob_restart_percent(self) -> int:
+        """Progress of a job going back to the queue: a plain job's perform starts over, so
+        its earlier progress is stale (batch jobs override this: their done slices stay)."""
+        return 0
 
     # -- the events themselves ------------------------------------------------------------
     def start(self, worker_name: str | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError
+from rocketjob.plugins.job.coroutines import call_perform
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.work_result import WorkResult
 
@@ -71,7 +72,8 @@ class WorkerMixin:
         """
         self.rocketjob_check_paths()  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
-        result = self.rocketjob_run_around("perform", self.perform)  # type: ignore[attr-defined]
+        # An ``async def perform`` is awaited inside the around callbacks (e.g. Transaction).
+        result = self.rocketjob_run_around("perform", lambda: call_perform(self.perform))  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("after", "perform")  # type: ignore[attr-defined]
         return result
 
@@ -97,6 +99,11 @@ class WorkerMixin:
         """
         self.requeue(server_name)  # type: ignore[attr-defined]
         return True
+
+    def rocketjob_requeue_unheld(self, server_name: str) -> bool:
+        """Re-queue this job, running under a worker of ``server_name`` of which none works
+        on it (``rocketjob.runtime.lost_claims``); batch jobs refine which are shared."""
+        return self.rocketjob_requeue_lost(server_name)
 
     def rocketjob_finish_after_outage(
         self, worker_name: str, server_name: str, outcome: Any

@@ -1,0 +1,70 @@
+"""``async def perform``: run the coroutine to its end in the calling (worker) thread.
+
+A worker thread has no event loop, so calling an ``async def perform`` only creates a
+coroutine object; without this module the job would "complete" having run nothing. Every
+call site of ``perform`` goes through :func:`call_perform`, which awaits what it returns:
+
+* a plain job (and ``perform_now``): ``asyncio.run`` per perform, a fresh loop each time;
+* a batch job: one loop per *slice* (:func:`slice_runner`), shared by the slice's records
+  (cheaper than a loop per record); records are still performed one after the other.
+
+Exceptions raised by the coroutine propagate like those of a synchronous perform: the job
+(or slice) fails with them. A perform called from a thread that already runs an event loop
+(e.g. ``perform_now`` inside an async view) cannot block on it and raises ``RuntimeError``;
+use ``sync_to_async(job.perform_now)`` there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+#: Runs an awaitable to completion and returns its result.
+AwaitRunner = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+def call_perform(perform: Callable[..., Any], *args: Any, runner: AwaitRunner | None = None) -> Any:
+    """``perform(*args)``; when it returns an awaitable, await it (on ``runner`` if given)."""
+    result = perform(*args)
+    if not inspect.isawaitable(result):
+        return result
+    coroutine = result if inspect.iscoroutine(result) else _await(result)
+    if runner is not None:
+        return runner(coroutine)
+    if _loop_running():
+        coroutine.close()  # never started: closing it avoids a "never awaited" warning
+        raise RuntimeError(
+            "an async perform cannot be awaited from a thread that runs an event loop; "
+            "call perform_now through asgiref's sync_to_async there"
+        )
+    return asyncio.run(coroutine)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def is_async_perform(job_class: type) -> bool:
+    """True when the class's ``perform`` is a coroutine function."""
+    return inspect.iscoroutinefunction(getattr(job_class, "perform", None))
+
+
+@contextmanager
+def slice_runner(job_class: type) -> Iterator[AwaitRunner | None]:
+    """An event loop for one slice of an async batch job (None for a synchronous one)."""
+    if not is_async_perform(job_class):
+        yield None
+        return
+    with asyncio.Runner() as runner:
+        yield runner.run
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
