@@ -27,7 +27,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements-test-servers.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,dev,tasks]" "Django>=5.2,<6"
+	$(PY) -m pip install -q -e ".[test,dev,tasks,otel]" "Django>=5.2,<6"
 	$(PY) -m pip install -q -r requirements-test-servers.txt
 	touch $@
 
@@ -37,7 +37,7 @@ install-py313: $(VENV313)/.installed
 $(VENV313)/.installed: pyproject.toml
 	$(PYTHON313) -m venv $(VENV313)
 	$(PY313) -m pip install -q --upgrade pip
-	$(PY313) -m pip install -q -e ".[test]" "Django>=6.1,<7"
+	$(PY313) -m pip install -q -e ".[test,otel]" "Django>=6.1,<7"
 	touch $@
 
 lint: install

@@ -23,6 +23,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from rocketjob import queries, signals
 from rocketjob.batch.records import BatchRecords
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
+from rocketjob.metrics.receivers import record_records
 from rocketjob.runtime.work_result import WorkResult
 from rocketjob.sliced.slices import Slice, remember_lost_slice
 
@@ -301,6 +302,7 @@ class BatchWorker(BatchRecords):
             raise
         except Exception as exc:  # unstorable output: redo the slice from where it started
             failure, record_number, processed = failure or exc, None, start
+        record_records(self, processed - start)
         if failure is None:
             slices.complete(slice_)
             return True

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from rocketjob.connection import connect, count, ensure_indexes, jobs_db
+from rocketjob.connection import connect, ensure_indexes, jobs_db
 from rocketjob.embedded import EmbeddedServer
+from rocketjob.queries import count
 from tests.acceptance.workers_support import read_records
 from tests.helpers import wait_for
 from tests.jobsapp.batch_jobs import EchoBatchJob
