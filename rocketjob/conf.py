@@ -53,6 +53,15 @@ class RocketJobSettings:
     #: Directories Dirmon entries may watch and archive into (a list, or a comma-separated
     #: string in ROCKETJOB_DIRMON_ALLOWED_PATHS). Empty: no entry can be enabled.
     dirmon_allowed_paths: tuple[str, ...] | str = ()
+    #: Workers record per-minute job metrics into ``rocketjob_metrics`` (docs/operations.md).
+    metrics_enabled: bool = True
+    #: Metrics documents older than this are removed by the TTL index (default: 7 days).
+    metrics_retention_seconds: int = 604800
+    #: How often a worker process flushes its in-memory metrics to the database.
+    metrics_flush_seconds: float = 5.0
+    #: Bearer token that lets a Prometheus scraper read Mission Control's metrics URL
+    #: without a login. Empty: only staff with the view_job permission can.
+    metrics_token: str = ""
 
     @property
     def slices_url(self) -> str:
@@ -71,7 +80,14 @@ class RocketJobSettings:
         for name in ("max_workers", "zombie_heartbeats"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1")
-        for name in ("heartbeat_seconds", "max_poll_seconds", "re_check_seconds"):
+        if self.metrics_retention_seconds < 60:
+            problems.append("metrics_retention_seconds must be at least 60")
+        for name in (
+            "heartbeat_seconds",
+            "max_poll_seconds",
+            "re_check_seconds",
+            "metrics_flush_seconds",
+        ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name} must be greater than 0")
         for name in ("mongodb_url", "slices_mongodb_url"):
@@ -98,6 +114,8 @@ def _from_environment() -> dict[str, Any]:
                 values[name] = env.int(key)
             elif kind == "float":
                 values[name] = env.float(key)
+            elif kind == "bool":
+                values[name] = env.bool(key)
             elif name == "where_filter":
                 values[name] = json.loads(env.str(key))
             else:

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import mongoengine
 from mongoengine.connection import get_db
 from pymongo.database import Database
+from pymongo.errors import OperationFailure
 
 from rocketjob.conf import RocketJobSettings, get_settings
 
@@ -94,6 +95,26 @@ def register_index_hook(hook: Any) -> None:
     """Let other modules (servers, events, dirmon) add their indexes to ensure_indexes()."""
     if hook not in _index_hooks:
         _index_hooks.append(hook)
+
+
+def ensure_ttl_index(collection_name: str, field_name: str, index_name: str, seconds: int) -> None:
+    """Create a TTL index on ``field_name``, or change its expiry to ``seconds``.
+
+    A TTL index whose expiry changed in the settings conflicts with the existing one; the
+    expiry is then changed in place with ``collMod`` (by key pattern: the embedded server
+    does not keep index names), so restarting with a new retention is all it takes.
+    """
+    collection = jobs_db()[collection_name]
+    try:
+        collection.create_index(field_name, name=index_name, expireAfterSeconds=seconds)
+    except OperationFailure as exc:
+        if exc.code not in (85, 86):  # IndexOptionsConflict, IndexKeySpecsConflict
+            raise
+        jobs_db().command(
+            "collMod",
+            collection_name,
+            index={"keyPattern": {field_name: 1}, "expireAfterSeconds": seconds},
+        )
 
 
 def count(collection: Any, query: dict[str, Any], limit: int = 0) -> int:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 
 import mongoengine as me
-from pymongo.errors import OperationFailure
 
 from rocketjob.conf import get_settings
-from rocketjob.connection import jobs_db, register_index_hook
+from rocketjob.connection import ensure_ttl_index, register_index_hook
 from rocketjob.fields import UTCDateTimeField
 from rocketjob.plugins.job.model import utc_now
 
@@ -52,20 +51,10 @@ class Event(me.Document):
         return f"Event({self.subscriber}.{self.action} -> {target} {self.parameters})"
 
 
-def ensure_ttl_index() -> None:
+def ensure_events_ttl_index() -> None:
     """Create the TTL index, or change its expiry when ``events_ttl_seconds`` changed."""
     ttl = int(get_settings().events_ttl_seconds)
-    collection = jobs_db()[EVENTS_COLLECTION]
-    try:
-        collection.create_index("created_at", name=TTL_INDEX, expireAfterSeconds=ttl)
-    except OperationFailure as exc:
-        if exc.code not in (85, 86):  # IndexOptionsConflict, IndexKeySpecsConflict
-            raise
-        jobs_db().command(
-            "collMod",
-            EVENTS_COLLECTION,
-            index={"name": TTL_INDEX, "expireAfterSeconds": ttl},
-        )
+    ensure_ttl_index(EVENTS_COLLECTION, "created_at", TTL_INDEX, ttl)
 
 
-register_index_hook(ensure_ttl_index)
+register_index_hook(ensure_events_ttl_index)

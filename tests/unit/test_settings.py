@@ -87,3 +87,27 @@ def test_unreachable_database_is_reported_by_a_system_check() -> None:
         connect()  # back to the test database for the autouse fixture's teardown
     assert len(errors) == 1 and "cannot reach MongoDB at mongodb://127.0.0.1:9" in errors[0].msg
     assert test_server_url()
+
+
+def test_metrics_settings_have_defaults_and_read_booleans_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with override_settings(ROCKETJOB={}):
+        settings = get_settings()
+    assert settings.metrics_enabled is True
+    assert settings.metrics_retention_seconds == 7 * 24 * 3600
+    assert settings.metrics_token == ""
+    reset_settings_cache()
+    monkeypatch.setenv("ROCKETJOB_METRICS_ENABLED", "false")
+    monkeypatch.setenv("ROCKETJOB_METRICS_RETENTION_SECONDS", "3600")
+    with override_settings(ROCKETJOB={}):
+        settings = get_settings()
+    assert settings.metrics_enabled is False and settings.metrics_retention_seconds == 3600
+
+
+def test_metrics_retention_below_a_minute_is_rejected() -> None:
+    with (
+        override_settings(ROCKETJOB={"metrics_retention_seconds": 10}),
+        pytest.raises(ConfigurationError, match="metrics_retention_seconds must be at least 60"),
+    ):
+        get_settings()
