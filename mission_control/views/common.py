@@ -54,6 +54,7 @@ def render(
         "mc_refresh_seconds": REFRESH_SECONDS,
         "mc_time_zone": timezone.get_current_timezone_name(),
         "mc_can_view_servers": can_view_servers,
+        "mc_can_view_jobs": request.user.has_perm("mission_control.view_job"),
         "mc_can_view_dirmon": request.user.has_perm("mission_control.view_dirmonentry"),
         "mc_workers_url": reverse("admin:mission_control_server_workers", current_app=site.name)
         if can_view_servers
