@@ -26,7 +26,7 @@ class RocketJobConfig(AppConfig):
         # Register the index hooks of servers and events in every process, so that
         # ensure_indexes() creates all collections' indexes wherever it runs.
         from rocketjob.events import event  # noqa: F401
-        from rocketjob.metrics import store  # noqa: F401
+        from rocketjob.metrics import receivers, store  # noqa: F401
         from rocketjob.runtime import server  # noqa: F401
 
         # Job classes live in each app's jobs.py; import them so workers know every class.

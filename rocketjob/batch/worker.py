@@ -23,6 +23,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from rocketjob import signals
 from rocketjob.batch.records import BatchRecords
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
+from rocketjob.metrics.receivers import record_records
 from rocketjob.sliced.slices import Slice, remember_lost_slice
 
 #: How often a worker busy with slices re-reads the job's state (seconds).
@@ -267,6 +268,7 @@ class BatchWorker(BatchRecords):
             raise
         except Exception as exc:  # unstorable output: redo the slice from where it started
             failure, record_number, processed = failure or exc, None, start
+        record_records(self, processed - start)
         if failure is None:
             slices.complete(slice_)
             return True

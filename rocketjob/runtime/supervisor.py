@@ -25,6 +25,7 @@ from rocketjob.connection import ensure_indexes
 from rocketjob.events.listener import EventListener
 from rocketjob.events.subscriber import Dispatcher
 from rocketjob.events.subscribers import LoggerSubscriber, ServerSubscriber, WorkerSubscriber
+from rocketjob.metrics import recorder as metrics_recorder
 from rocketjob.runtime import health, shutdown
 from rocketjob.runtime.backoff import retry_db
 from rocketjob.runtime.dump import thread_dump
@@ -130,6 +131,7 @@ class Supervisor:
             self.pool.rebalance(stagger=True)
             self._set_state("running")
             self.started.set()
+            metrics_recorder.start_for_server()
             self._loop()
         except PyMongoError:
             if not self.stopping:
@@ -243,6 +245,7 @@ class Supervisor:
         self._join_workers(timeout)
         if listener is not None:
             listener.stop()
+        metrics_recorder.stop()  # the last few seconds' numbers, before we unregister
         leftover = self.pool.active()
         if leftover:
             logger.warning(

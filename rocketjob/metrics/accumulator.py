@@ -1,0 +1,179 @@
+"""``Accumulator``: this process's not-yet-flushed metrics, per (scope, minute).
+
+Worker threads add to it on every job end and slice; the flusher drains it every few
+seconds into ``$inc`` writes, so a busy process writes a handful of documents per flush, not
+one per job. It also keeps running totals since the process started, which the per-process
+Prometheus endpoint (``manage.py rocketjob --metrics-port``) serves.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from rocketjob.metrics import bucket_for
+from rocketjob.metrics.store import MinuteMetrics
+
+OUTCOMES = ("completed", "failed", "aborted")
+
+
+@dataclass
+class Counts:
+    """Mutable counters of one scope (a minute's, or the process's running totals)."""
+
+    completed: int = 0
+    failed: int = 0
+    aborted: int = 0
+    run_seconds_sum: float = 0.0
+    run_count: int = 0
+    run_buckets: dict[str, int] = field(default_factory=dict)
+    latency_seconds_sum: float = 0.0
+    latency_count: int = 0
+    latency_buckets: dict[str, int] = field(default_factory=dict)
+    records: int = 0
+    queued: int | None = None
+
+    def add_end(self, outcome: str, run_seconds: float | None, latency: float | None) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if run_seconds is not None:
+            self.run_seconds_sum += run_seconds
+            self.run_count += 1
+            label = bucket_for(run_seconds)
+            self.run_buckets[label] = self.run_buckets.get(label, 0) + 1
+        if latency is not None:
+            self.latency_seconds_sum += latency
+            self.latency_count += 1
+            label = bucket_for(latency)
+            self.latency_buckets[label] = self.latency_buckets.get(label, 0) + 1
+
+    def merge(self, other: MinuteMetrics) -> None:
+        """Add the numbers of a minute that could not be flushed back in."""
+        for name in ("completed", "failed", "aborted", "run_count", "latency_count", "records"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.run_seconds_sum += other.run_seconds_sum
+        self.latency_seconds_sum += other.latency_seconds_sum
+        for mine, theirs in (
+            (self.run_buckets, other.run_buckets),
+            (self.latency_buckets, other.latency_buckets),
+        ):
+            for label, count in theirs.items():
+                mine[label] = mine.get(label, 0) + count
+        if other.queued is not None:
+            self.queued = max(self.queued or 0, other.queued)
+
+    def as_minute(self, minute: datetime, job_class: str, job_id: str | None) -> MinuteMetrics:
+        return MinuteMetrics(
+            minute=minute,
+            job_class=job_class,
+            job_id=job_id,
+            completed=self.completed,
+            failed=self.failed,
+            aborted=self.aborted,
+            run_seconds_sum=self.run_seconds_sum,
+            run_count=self.run_count,
+            run_buckets=dict(self.run_buckets),
+            latency_seconds_sum=self.latency_seconds_sum,
+            latency_count=self.latency_count,
+            latency_buckets=dict(self.latency_buckets),
+            records=self.records,
+            queued=self.queued,
+        )
+
+
+#: (job class, job id or None, minute number since the epoch)
+Key = tuple[str, str | None, int]
+
+
+def _minute_number(at: datetime | None) -> int:
+    return int((time.time() if at is None else at.timestamp()) // 60)
+
+
+class Accumulator:
+    """Thread-safe: one lock, held only for a few dictionary updates."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[Key, Counts] = {}
+        self._totals: dict[str, Counts] = {}
+
+    def _counts(self, key: Key) -> Counts:
+        counts = self._pending.get(key)
+        if counts is None:
+            counts = self._pending[key] = Counts()
+        return counts
+
+    def job_ended(
+        self,
+        job_class: str,
+        outcome: str,
+        run_seconds: float | None = None,
+        latency_seconds: float | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """A job completed, failed or was aborted (run time and latency when it had run)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {OUTCOMES}")
+        key = (job_class, None, _minute_number(at))
+        with self._lock:
+            self._counts(key).add_end(outcome, run_seconds, latency_seconds)
+            total = self._totals.get(job_class)
+            if total is None:
+                total = self._totals[job_class] = Counts()
+            total.add_end(outcome, run_seconds, latency_seconds)
+
+    def records(self, job_class: str, job_id: str, count: int, at: datetime | None = None) -> None:
+        """``count`` batch records of one job were processed."""
+        if count <= 0:
+            return
+        minute = _minute_number(at)
+        with self._lock:
+            self._counts((job_class, job_id, minute)).records += count
+            self._counts((job_class, None, minute)).records += count
+            total = self._totals.get(job_class)
+            if total is None:
+                total = self._totals[job_class] = Counts()
+            total.records += count
+
+    def queued(self, depths: dict[str, int], at: datetime | None = None) -> None:
+        """A queue depth sample: queued jobs per class (gauge; the largest of a minute wins)."""
+        minute = _minute_number(at)
+        with self._lock:
+            for job_class, depth in depths.items():
+                counts = self._counts((job_class, None, minute))
+                counts.queued = max(counts.queued or 0, depth)
+
+    def drain(self) -> list[MinuteMetrics]:
+        """Everything not flushed yet (and forget it: the caller writes or restores it)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return [
+            counts.as_minute(datetime.fromtimestamp(minute * 60, UTC), job_class, job_id)
+            for (job_class, job_id, minute), counts in pending.items()
+        ]
+
+    def restore(self, minutes: list[MinuteMetrics]) -> None:
+        """Put back minutes whose flush failed; they go out with the next flush."""
+        with self._lock:
+            for m in minutes:
+                key = (m.job_class, m.job_id, _minute_number(m.minute))
+                self._counts(key).merge(m)
+
+    def totals(self) -> dict[str, Counts]:
+        """A copy of the running totals per class since this process started."""
+        with self._lock:
+            return {
+                name: Counts(
+                    **{
+                        **vars(c),
+                        "run_buckets": dict(c.run_buckets),
+                        "latency_buckets": dict(c.latency_buckets),
+                    }
+                )
+                for name, c in self._totals.items()
+            }
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pending)

@@ -1,0 +1,120 @@
+"""Metrics written by real workers: job ends, run times, latency, batch records, queue depth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from pymongo.errors import AutoReconnect
+
+from rocketjob.metrics import recorder
+from rocketjob.metrics.accumulator import Accumulator
+from rocketjob.metrics.store import MinuteMetrics, class_series, job_series
+from tests.helpers import wait_for
+from tests.integration.runtime_helpers import running_supervisor
+from tests.jobsapp.batch_jobs import EchoBatchJob
+from tests.jobsapp.runtime_jobs import RuntimeFailJob, RuntimeJob, RuntimeLowPriorityJob
+
+
+@pytest.fixture(autouse=True)
+def fast_flush() -> Iterator[None]:
+    """Flush every 0.2 s, starting from an empty accumulator and no flusher."""
+    recorder.ACCUMULATOR.drain()
+    recorder.stop()
+    with override_settings(ROCKETJOB={**settings.ROCKETJOB, "metrics_flush_seconds": 0.2}):
+        yield
+        recorder.stop()
+    recorder.ACCUMULATOR.drain()
+
+
+def _since() -> datetime:
+    return datetime.now(UTC) - timedelta(minutes=5)
+
+
+def _totals(job_class: str) -> MinuteMetrics | None:
+    """One class's numbers summed over the last minutes (a run may straddle a minute)."""
+    minutes = class_series(_since(), job_class=job_class)
+    if not minutes:
+        return None
+    acc = Accumulator()
+    merged = acc._counts((job_class, None, 0))
+    for m in minutes:
+        merged.merge(m)
+    return merged.as_minute(minutes[0].minute, job_class, None)
+
+
+def test_workers_record_completions_failures_run_times_and_latency() -> None:
+    for _ in range(3):
+        RuntimeJob.create(sleep_seconds=0.05)
+    for _ in range(2):
+        RuntimeFailJob.create()
+    with running_supervisor(max_workers=2):
+        done = wait_for(lambda: (t := _totals("RuntimeJob")) and t.completed == 3 and t)
+        failed = wait_for(lambda: (t := _totals("RuntimeFailJob")) and t.failed == 2 and t)
+    assert (done.failed, done.aborted, done.run_count, done.latency_count) == (0, 0, 3, 3)
+    assert sum(done.run_buckets.values()) == 3 and done.run_seconds_sum >= 0.15
+    assert sum(done.latency_buckets.values()) == 3 and done.latency_seconds_sum >= 0
+    assert (failed.completed, failed.run_count, failed.latency_count) == (0, 2, 2)
+
+
+def test_an_abort_from_another_thread_is_counted_without_run_time() -> None:
+    job = RuntimeLowPriorityJob.create()
+    job.abort()
+    recorder.stop()  # what happens at exit of a web process: the last numbers are flushed
+    [minute] = class_series(_since(), job_class="RuntimeLowPriorityJob")
+    assert (minute.aborted, minute.completed, minute.run_count) == (1, 0, 0)
+
+
+def test_inline_runs_are_not_counted() -> None:
+    RuntimeJob.perform_now()
+    recorder.stop()
+    assert class_series(_since()) == []
+
+
+def test_batch_records_are_counted_per_job_and_per_class() -> None:
+    job = EchoBatchJob.create_from_upload(
+        [str(i) for i in range(250)], upload_options={"slice_size": 50}
+    )
+    with running_supervisor(max_workers=2):
+        wait_for(lambda: sum(m.records for m in job_series(str(job.pk))) == 250)
+        batch = wait_for(lambda: (t := _totals("EchoBatchJob")) and t.completed == 1 and t)
+    assert batch.records == 250
+    assert {m.job_class for m in job_series(str(job.pk))} == {"EchoBatchJob"}
+
+
+def test_the_server_samples_queue_depth_per_class() -> None:
+    for _ in range(4):
+        RuntimeJob.create()
+    with running_supervisor(max_workers=1, exclude="RuntimeJob"):
+        sampled = wait_for(lambda: (t := _totals("RuntimeJob")) and t.queued is not None and t)
+    assert sampled.queued == 4
+
+
+def test_disabled_metrics_record_nothing() -> None:
+    with override_settings(ROCKETJOB={**settings.ROCKETJOB, "metrics_enabled": False}):
+        RuntimeJob.create().abort()
+    recorder.stop()
+    assert class_series(_since()) == []
+
+
+def test_a_failed_flush_keeps_the_numbers_for_the_next_one() -> None:
+    accumulator = Accumulator()
+    accumulator.job_ended("Outage", "completed", run_seconds=0.2, latency_seconds=0.1)
+    flusher = recorder.Flusher(accumulator, interval=60)
+
+    def unreachable(minute: MinuteMetrics) -> None:
+        raise AutoReconnect("database down")
+
+    original = recorder.record_minute
+    recorder.record_minute = unreachable  # type: ignore[assignment]
+    try:
+        assert flusher.flush() is False
+    finally:
+        recorder.record_minute = original  # type: ignore[assignment]
+    assert len(accumulator) == 1
+    assert flusher.flush() is True and len(accumulator) == 0
+    [minute] = class_series(_since(), job_class="Outage")
+    assert (minute.completed, minute.run_count, minute.latency_count) == (1, 1, 1)
