@@ -39,6 +39,7 @@ WINDOWS = {
     "hour": Window("hour", "Last hour", 60, 1),
     "day": Window("day", "Last day", 24 * 60, 15),
 }
+_MINUTE = timedelta(minutes=1)
 #: Names of the series a dashboard payload carries, in chart order.
 SERIES = ("completed", "failed", "aborted", "queued", "latency_avg", "latency_p95")
 
@@ -86,7 +87,7 @@ class _Point:
     """What a point accumulates from its minutes (and classes)."""
 
     def __init__(self) -> None:
-        self.completed = self.failed = self.aborted = self.records = 0
+        self.completed = self.failed = self.aborted = 0
         self.latency_sum, self.latency_count = 0.0, 0
         self.latency_buckets: dict[str, int] = {}
         self.queued_by_minute: dict[datetime, int] = {}
@@ -95,7 +96,6 @@ class _Point:
         self.completed += m.completed
         self.failed += m.failed
         self.aborted += m.aborted
-        self.records += m.records
         self.latency_sum += m.latency_seconds_sum
         self.latency_count += m.latency_count
         for label, count in m.latency_buckets.items():
@@ -113,7 +113,6 @@ class _Point:
             "queued": max(self.queued_by_minute.values()) if self.queued_by_minute else None,
             "latency_avg": avg,
             "latency_p95": quantile(0.95, self.latency_buckets),
-            "records_per_second": self.records / (step_minutes * 60),
         }
 
 
@@ -156,22 +155,34 @@ def dashboard_payload(
     }
 
 
-#: The job chart covers at most this much of a job's run (its last day).
+#: The job chart covers at most this much of a job's run (its last day) and at least
+#: :data:`JOB_MIN_SPAN` (earlier minutes show the rate before the job started: zero).
 JOB_SPAN = timedelta(days=1)
+JOB_MIN_SPAN = timedelta(minutes=10)
 
 
 def job_payload(job_id: str, since: datetime, until: datetime | None = None) -> dict[str, Any]:
     """Records per second of one batch job, one point per minute from ``since`` to ``until``
-    (now by default), at most :data:`JOB_SPAN`."""
-    end = minute_of(until or utc_now())
-    start = max(minute_of(since), end - JOB_SPAN)
-    span = max(0, int((end - start).total_seconds() // 60))
-    times = [start + timedelta(minutes=i) for i in range(span + 1)]
-    minutes = job_series(job_id, since=start)
-    values = _bucketed(minutes, times, 1)
+    (now by default). A minute the job ran only part of (the first, and the current one) is
+    divided by the seconds it ran in it, so a running job's last point is its current rate."""
+    end = until or utc_now()
+    last = minute_of(end)
+    start = minute_of(max(since, end - JOB_SPAN))
+    start = min(start, last - JOB_MIN_SPAN + timedelta(minutes=1))
+    times = [start + timedelta(minutes=i) for i in range(int((last - start) // _MINUTE) + 1)]
+    records = dict.fromkeys(times, 0)
+    found = job_series(job_id, since=start)
+    for m in found:
+        minute = minute_of(m.minute)
+        if minute in records:
+            records[minute] += m.records
+    rates = []
+    for t in times:
+        ran = (min(t + _MINUTE, end) - max(t, since)).total_seconds()
+        rates.append(_rounded(records[t] / max(ran, 1.0)) if records[t] else 0.0)
     return {
         "step_seconds": 60,
         "times": [int(t.timestamp() * 1000) for t in times],
-        "series": {"records_per_second": [_rounded(v["records_per_second"]) for v in values]},
-        "totals": {"records": sum(m.records for m in minutes)},
+        "series": {"records_per_second": rates},
+        "totals": {"records": sum(m.records for m in found)},
     }

@@ -110,11 +110,22 @@ def test_dashboard_needs_view_job(make_client):
 
 def test_batch_job_records_per_second(make_client):
     job = factories.failed_batch(["alice", "bob", "carol"])
-    start = minute_of(job.started_at)
-    record_minute(MinuteMetrics(minute=start, job_class="x", job_id=str(job.pk), records=120))
+    started = minute_of(utc_now()) - timedelta(minutes=3) + timedelta(seconds=30)
+    job.set_fields(started_at=started)
+    for minute, records in (
+        (minute_of(started), 120),
+        (minute_of(started) + timedelta(minutes=1), 60),
+    ):
+        record_minute(
+            MinuteMetrics(minute=minute, job_class="x", job_id=str(job.pk), records=records)
+        )
     client = make_client("view")
     data = client.get(f"/admin/mission_control/job/{job.pk}/metrics/").json()
-    assert data["series"]["records_per_second"][0] == 2.0 and data["totals"]["records"] == 120
+    rates = dict(zip(data["times"], data["series"]["records_per_second"], strict=True))
+    first = int(minute_of(started).timestamp() * 1000)
+    assert rates[first] == 4.0  # 120 records in the 30 s the job ran of its first minute
+    assert rates[first + 60_000] == 1.0 and rates[first - 60_000] == 0  # before it started
+    assert len(data["times"]) >= 10 and data["totals"]["records"] == 180
     html = client.get(f"/admin/mission_control/job/{job.pk}/").content.decode()
     assert 'id="mc-chart-records"' in html and f"/{job.pk}/metrics/" in html
     plain = factories.queued()

@@ -72,9 +72,11 @@
     }
     var long = last - first > 6 * 3600 * 1000;
     var labels = timeFormat(zone, long);
-    for (var j = 0; j <= 4 && times.length; j += 1) {
-      var t = first + (last - first) * j / 4;
-      node("text", { x: x(t), y: H - 6, "text-anchor": j === 0 ? "start" : j === 4 ? "end" : "middle", "class": "mc-axis" }, svg)
+    var ticks = last > first ? 4 : 0;
+    for (var j = 0; j <= ticks && times.length; j += 1) {
+      var t = ticks ? first + (last - first) * j / ticks : last;
+      var anchor = j === ticks ? "end" : j === 0 ? "start" : "middle";
+      node("text", { x: x(t), y: H - 6, "text-anchor": anchor, "class": "mc-axis" }, svg)
         .textContent = labels.format(new Date(t));
     }
     names.forEach(function (name) {
@@ -87,6 +89,13 @@
         "data-series": name, "data-sum": Math.round(sum * 10000) / 10000,
         "data-last": lastValue === null ? "" : lastValue, "data-points": present.length
       }, svg);
+      if (present.length <= 3) { // too few points for a visible line: mark each one
+        values.forEach(function (v, k) {
+          if (v !== null && v !== undefined) {
+            node("circle", { cx: x(times[k]), cy: y(v), r: 3, "class": "mc-dot mc-fill-" + name }, svg);
+          }
+        });
+      }
     });
   }
 
