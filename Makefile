@@ -10,7 +10,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test,dev,tasks]"
+	$(PY) -m pip install -q -e ".[test,dev,tasks,otel]"
 	touch $@
 
 lint: install

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
 from mission_control import models, urls
 from mission_control.timezones import in_viewer_zone
@@ -51,6 +51,13 @@ class MissionControlAdmin(admin.ModelAdmin):
 @admin.register(models.Job)
 class JobAdmin(MissionControlAdmin):
     patterns = staticmethod(urls.job_patterns)
+
+    def get_urls(self) -> list[URLPattern]:
+        from mission_control.views.metrics import metrics
+
+        # Not wrapped in admin_view: a scraper with the bearer token has no session.
+        exposition = path("metrics/", metrics, name="mission_control_metrics")
+        return [exposition, *super().get_urls()]
 
 
 @admin.register(models.Server)

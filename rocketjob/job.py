@@ -24,6 +24,7 @@ from rocketjob.plugins.job.model import JobModel
 from rocketjob.plugins.job.persistence import PersistenceMixin
 from rocketjob.plugins.job.state_machine import StateMachineMixin
 from rocketjob.plugins.job.throttle import ThrottleMixin
+from rocketjob.plugins.job.tracing import TracingMixin
 from rocketjob.plugins.job.worker import WorkerMixin
 
 JOBS_COLLECTION = "rocketjob_jobs"
@@ -35,6 +36,7 @@ class Job(
     StateMachineMixin,
     CallbacksMixin,
     LoggerMixin,
+    TracingMixin,
     PersistenceMixin,
     JobModel,
     me.Document,

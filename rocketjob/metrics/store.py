@@ -190,6 +190,31 @@ def job_series(job_id: str, since: datetime | None = None) -> list[MinuteMetrics
     return _series(conditions)
 
 
+def class_totals() -> dict[str, MinuteMetrics]:
+    """Every class's numbers summed over the retention window (one aggregate).
+
+    ``minute`` of each is the current minute; ``queued`` is left out (a gauge).
+    """
+    from rocketjob.metrics import BUCKET_LABELS
+
+    group: dict[str, Any] = {"_id": "$job_class"}
+    for name in (*_COUNTERS, *_SUMS):
+        group[name] = {"$sum": f"${name}"}
+    for name in _BUCKET_FIELDS:
+        for index, label in enumerate(BUCKET_LABELS):
+            group[f"{name}__{index}"] = {"$sum": f"${name}.{_stored_key(label)}"}
+    pipeline = [{"$match": {"job_id": {"$eq": None}}}, {"$group": group}]
+    totals: dict[str, MinuteMetrics] = {}
+    now = datetime.now(UTC)
+    for row in metrics_collection().aggregate(pipeline):
+        doc: dict[str, Any] = {**row, "job_class": row["_id"], "job_id": None, "minute": now}
+        for name in _BUCKET_FIELDS:
+            counts = ((label, row.get(f"{name}__{i}")) for i, label in enumerate(BUCKET_LABELS))
+            doc[name] = {_stored_key(label): count for label, count in counts if count}
+        totals[str(row["_id"])] = _from_document(doc)
+    return totals
+
+
 def ensure_metrics_indexes() -> None:
     """The TTL index (expiry follows ``metrics_retention_seconds``) and the series index."""
     ttl = int(get_settings().metrics_retention_seconds)

@@ -24,7 +24,7 @@ from typing import Any
 from django.db import close_old_connections, connections
 from pymongo.errors import PyMongoError
 
-from rocketjob import signals
+from rocketjob import signals, tracing
 from rocketjob.conf import RocketJobSettings
 from rocketjob.exceptions import InvalidTransitionError, StateConflictError, UnknownJobClassError
 from rocketjob.plugins.job.model import utc_now
@@ -220,7 +220,8 @@ class Worker:
         # ends by dropping connections that are broken or past CONN_MAX_AGE.
         close_old_connections()
         try:
-            job.rocketjob_work(self.name, should_stop)
+            with tracing.job_span(job, self.name):
+                job.rocketjob_work(self.name, should_stop)
         except PyMongoError as exc:
             from rocketjob.runtime import health
 

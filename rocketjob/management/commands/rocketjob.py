@@ -49,6 +49,19 @@ class Command(BaseCommand):
             choices=LOG_LEVELS,
             help="log level of this process (default INFO)",
         )
+        run.add_argument(
+            "--metrics-port",
+            type=int,
+            metavar="PORT",
+            help="serve this process's Prometheus metrics on PORT (with --processes: PORT, "
+            "PORT+1, ... one per process)",
+        )
+        run.add_argument(
+            "--metrics-addr",
+            default="127.0.0.1",
+            metavar="ADDR",
+            help="address for --metrics-port (default 127.0.0.1)",
+        )
         run.add_argument("--parent-pid", type=int, help=argparse_suppress())
         control = parser.add_argument_group("controlling running servers")
         control.add_argument("--list", nargs="?", const="", metavar="FILTER", help="list servers")
@@ -129,6 +142,9 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1")
         if options["processes"] < 1:
             raise CommandError("--processes must be at least 1")
+        port = options["metrics_port"]
+        if port is not None and not 1 <= port <= 65535 - options["processes"] + 1:
+            raise CommandError("--metrics-port must be a port number between 1 and 65535")
         if options["processes"] > 1:
             raise SystemExit(self._run_processes(options))
         from rocketjob.runtime.server import ServerNameInUseError
@@ -145,10 +161,31 @@ class Command(BaseCommand):
                 parent_pid=options["parent_pid"],
             )
         )
+        stop_metrics = self._serve_metrics(supervisor, options)
         try:
             supervisor.run()
         except ServerNameInUseError as exc:
             raise CommandError(str(exc)) from exc
+        finally:
+            stop_metrics()
+
+    def _serve_metrics(self, supervisor: Any, options: dict[str, Any]) -> Any:
+        """Start the per-process endpoint of ``--metrics-port``; returns its stop function."""
+        port, addr = options["metrics_port"], options["metrics_addr"]
+        if port is None:
+            return lambda: None
+        from rocketjob.metrics.exposition import serve_process_metrics
+
+        def workers() -> tuple[int, int]:
+            alive, busy = len(supervisor.pool.alive()), len(supervisor.pool.active())
+            return busy, max(0, alive - busy)
+
+        try:
+            stop = serve_process_metrics(workers, port, addr)
+        except OSError as exc:
+            raise CommandError(f"cannot serve metrics on {addr}:{port}: {exc}") from exc
+        self.stderr.write(f"metrics on http://{addr}:{port}/metrics")
+        return stop
 
     def _run_processes(self, options: dict[str, Any]) -> int:
         from rocketjob.runtime.processes import ProcessGroup, child_command
@@ -160,6 +197,9 @@ class Command(BaseCommand):
             args += ["--log-level", options["log_level"]]
             if options["name"]:
                 args += ["--name", f"{options['name']}-{index}"]
+            if options["metrics_port"] is not None:
+                args += ["--metrics-port", str(options["metrics_port"] + index)]
+                args += ["--metrics-addr", options["metrics_addr"]]
             for name in ("workers", "include", "exclude", "where"):
                 if options[name] is not None:
                     args += [f"--{name}", str(options[name])]

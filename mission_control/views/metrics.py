@@ -1,0 +1,46 @@
+"""``/admin/mission_control/job/metrics/``: the cluster's metrics for Prometheus.
+
+Readable by staff holding ``view_job`` (a browser session), or by a scraper sending
+``Authorization: Bearer <metrics_token>`` when that setting is set. It is mounted outside
+``admin_view`` so that a scraper gets 403, not a redirect to the login page; GET only.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import CollectorRegistry
+
+from rocketjob.conf import get_settings
+from rocketjob.metrics.exposition import ClusterCollector
+
+
+def _token_matches(request: HttpRequest) -> bool:
+    expected = get_settings().metrics_token
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(presented.strip().encode(), expected.encode())
+
+
+def _allowed(request: HttpRequest) -> bool:
+    if request.headers.get("Authorization"):
+        return _token_matches(request)
+    user = request.user
+    return bool(user.is_active and user.is_staff and user.has_perm("mission_control.view_job"))
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    if not _allowed(request):
+        raise PermissionDenied("requires the view_job permission or the metrics token")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(ClusterCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
