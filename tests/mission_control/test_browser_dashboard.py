@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from rocketjob.metrics.store import MinuteMetrics, record_minute
+from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.server import Server
 from tests.acceptance.workers_support import workers
 from tests.helpers import wait_for
@@ -90,4 +92,18 @@ def test_batch_job_shows_records_per_second(live_server, superuser, rocketjob_db
             wait_for_sum_above(page, "records", "records_per_second", 0)
             screenshot(page, "batch-records", for_docs=True)
         assert int(page.inner_text('#mc-job-records [data-mc-total="records"]')) > 0
+        assert page.dialogs == []
+
+
+def test_class_names_stay_inert_on_the_dashboard(live_server, superuser):
+    xss = "<img src=x onerror=\"alert('cls')\">"
+    record_minute(MinuteMetrics(minute=utc_now(), job_class=xss, completed=3))
+    with chromium_page() as page:
+        login(page, live_server.url, *superuser)
+        page.goto(f"{live_server.url}/admin/mission_control/job/dashboard/")
+        page.select_option("#mc-dashboard-class", label=xss)
+        page.click("#mc-dashboard-form button")
+        wait_for_sum_above(page, "throughput", "completed", 0)
+        assert page.inner_text(".mc-dashboard-class") == xss
+        assert page.locator("img[src=x]").count() == 0
         assert page.dialogs == []
