@@ -14,7 +14,8 @@
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (/^[A-Za-z0-9_+\/-]{1,64}$/.test(zone || "") && (" " + document.cookie + ";").indexOf(" mc_tz=" + zone + ";") === -1) {
-      document.cookie = "mc_tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
+      document.cookie = "mc_tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax" +
+        (window.location.protocol === "https:" ? "; Secure" : "");
     }
   } catch (e) { /* no Intl: the server's default zone applies */ }
   var KEY = "missionControl.autoRefresh";
