@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
+from pathlib import Path
 
+import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 
 from mission_control.roles import role_permissions
 from rocketjob.job import Job
@@ -98,3 +103,40 @@ def test_view_role_cannot_act_even_on_own_jobs(make_client):
     own = factories.failed(created_by=client.username)
     response = client.post(f"{LIST}{own.pk}/action/retry/", {"expected_state": "failed"})
     assert response.status_code == 403 and raw(own)["state"] == "failed"
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Iterator[Path]:
+    allowed = {**settings.ROCKETJOB, "dirmon_allowed_paths": [str(tmp_path)]}
+    with override_settings(ROCKETJOB=allowed):
+        yield tmp_path
+
+
+def test_jobs_from_a_dirmon_entry_made_in_mission_control_are_its_creators(make_client, inbox):
+    from rocketjob.jobs.dirmon_entry import DirmonEntry
+    from rocketjob.jobs.upload_file import UploadFileJob
+    from tests.jobsapp.mission_control_jobs import RecordCheckBatchJob
+
+    creator = make_client("dirmon")
+    response = creator.post(
+        "/admin/mission_control/dirmonentry/new/?job_class_name=RecordCheckBatchJob",
+        {"name": "imports", "pattern": str(inbox / "*.csv"), "archive_directory": "archive"},
+    )
+    assert response.status_code == 302
+    entry = DirmonEntry.objects.get(name="imports")
+    assert entry.created_by == creator.username
+    detail = creator.get(f"/admin/mission_control/dirmonentry/{entry.pk}/").content.decode()
+    assert f"by {creator.username}" in detail
+    entry.enable()
+    (inbox / "rows.csv").write_text("alice\nbob\n")
+    upload = entry.start_job(inbox / "rows.csv")
+    assert upload.created_by == creator.username
+    UploadFileJob.objects.get(pk=upload.pk).perform()
+    job = RecordCheckBatchJob.objects.get()
+    assert job.created_by == creator.username
+
+    abort = (f"{LIST}{job.pk}/action/abort/", {"expected_state": "queued"})
+    assert make_client("user").post(*abort).status_code == 403  # someone else's job
+    assert raw(job)["state"] == "queued"
+    # The dirmon role includes the user role: the entry's creator may act on the job.
+    assert creator.post(*abort).status_code == 302 and raw(job)["state"] == "aborted"
