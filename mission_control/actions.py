@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 MANAGE = "mission_control.manage_job"
 DESTROY = "mission_control.destroy_job"
+#: Ruby's "user" role: any action and edit, but only on jobs the user created.
+OWN_JOBS = "mission_control.act_on_own_jobs"
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,31 @@ ACTIONS: dict[str, JobAction] = {
 }
 
 
+def owns(user: Any, row: JobRow) -> bool:
+    """Whether ``user`` created the job (``created_by`` is their username)."""
+    created_by = row.raw.get("created_by")
+    return bool(created_by) and created_by == user.get_username()
+
+
+def may_apply(user: Any, action: JobAction, row: JobRow) -> bool:
+    """The action's own permission, or the "user" role on a job the user created."""
+    return user.has_perm(action.permission) or (user.has_perm(OWN_JOBS) and owns(user, row))
+
+
+def may_edit(user: Any, row: JobRow) -> bool:
+    return user.has_perm(MANAGE) or (user.has_perm(OWN_JOBS) and owns(user, row))
+
+
 def permitted_actions(user: Any) -> list[JobAction]:
+    """Actions the user may apply to some job (all of them, to their own, with the user role)."""
+    if user.has_perm(OWN_JOBS):
+        return list(ACTIONS.values())
     return [a for a in ACTIONS.values() if user.has_perm(a.permission)]
 
 
 def available_actions(user: Any, row: JobRow) -> list[JobAction]:
-    """The buttons to show: allowed now and permitted to this user."""
-    return [a for a in permitted_actions(user) if a.allowed(row)]
+    """The buttons to show: allowed now and permitted to this user on this job."""
+    return [a for a in ACTIONS.values() if a.allowed(row) and may_apply(user, a, row)]
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 Each unmanaged model gets a ModelAdmin whose ``get_urls`` replaces the admin's changelist and
 change views with Mission Control's own, every one wrapped in ``admin_site.admin_view`` (staff
-login, CSRF, never cached). The admin index then lists Jobs, Servers and Dirmon entries for
-users holding their ``view`` permission.
+login, CSRF, never cached) and rendered in the viewer's time zone. The admin index then lists
+Jobs, Servers and Dirmon entries for users holding their ``view`` permission.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.urls import URLPattern, path
 
 from mission_control import models, urls
+from mission_control.timezones import in_viewer_zone
 
 
 class MissionControlAdmin(admin.ModelAdmin):
@@ -41,7 +42,7 @@ class MissionControlAdmin(admin.ModelAdmin):
             request.mission_control_site = site
             return view(request, *args, **kwargs)
 
-        return site.admin_view(with_site)
+        return site.admin_view(in_viewer_zone(with_site))
 
     def get_urls(self) -> list[URLPattern]:
         return type(self).patterns(self.wrap)

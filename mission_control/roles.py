@@ -1,7 +1,7 @@
 """Ruby Mission Control's roles as Django groups.
 
 Ruby's roles are hierarchical: each role also holds every role listed after it
-(admin > editor > operator > manager > dirmon > view). Here a role is a Django group holding
+(admin > editor > operator > manager > dirmon > user > view). Here a role is a Django group holding
 the union of its own permissions and those of the roles below it, so an operator can also
 manage jobs, as in Ruby. ``manage.py mission_control_groups`` creates or refreshes them.
 """
@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 VIEW = ("view_job", "view_server", "view_dirmonentry")
-ROLE_ORDER = ("admin", "editor", "operator", "manager", "dirmon", "view")
+ROLE_ORDER = ("admin", "editor", "operator", "manager", "dirmon", "user", "view")
 OWN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "admin": ("destroy_job", "destroy_dirmonentry"),
     "editor": ("edit_slice",),
     "operator": ("operate_server",),
     "manager": ("manage_job",),
     "dirmon": ("manage_dirmonentry",),
+    #: Act (retry, pause, abort, edit, destroy...) only on jobs one created: see actions.py.
+    "user": ("act_on_own_jobs",),
     "view": VIEW,
 }
 GROUP_PREFIX = "Mission Control "

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import URLPattern, path, register_converter
 
-from mission_control.views import batch, dirmon, jobs, servers
+from mission_control.views import batch, dashboard, dirmon, jobs, servers
 
 Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -43,6 +43,15 @@ def job_patterns(wrap: Wrap) -> list[URLPattern]:
         path("", wrap(jobs.job_list), name="mission_control_job_changelist"),
         path("state/<str:state>/", wrap(jobs.job_list), name="mission_control_job_list"),
         path("bulk/", wrap(jobs.job_bulk), name="mission_control_job_bulk"),
+        path("dashboard/", wrap(dashboard.dashboard), name="mission_control_dashboard"),
+        path(
+            "dashboard/data/", wrap(dashboard.dashboard_json), name="mission_control_dashboard_data"
+        ),
+        path(
+            "<str:job_id>/metrics/",
+            wrap(dashboard.job_metrics_json),
+            name="mission_control_job_metrics",
+        ),
         path("<str:job_id>/", wrap(jobs.job_detail), name="mission_control_job_detail"),
         path("<str:job_id>/edit/", wrap(jobs.job_edit), name="mission_control_job_edit"),
         path(

@@ -1,6 +1,7 @@
-"""Template filters for Mission Control: ages, durations and progress percentages.
+"""Template filters for Mission Control: dates, ages, durations and progress percentages.
 
-Every filter returns plain text; Django's autoescaping applies to all of it.
+Every filter returns plain text; Django's autoescaping applies to all of it. Dates are shown
+in the viewer's time zone, activated around each view by :mod:`mission_control.timezones`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from rocketjob.plugins.job.model import as_utc, utc_now
 
@@ -65,9 +67,12 @@ def percent(value: Any) -> int:
 
 @register.filter
 def isoformat(value: Any) -> str:
+    """A date in the viewer's zone, with the zone's abbreviation: ``2026-12-02 07:15:00 CET``."""
     if isinstance(value, datetime):
         value = as_utc(value)
-        return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+        if value is None:
+            return ""
+        return value.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M:%S %Z")
     return "" if value is None else str(value)
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from mission_control.jobs_data import counts_by_list
 
@@ -51,7 +52,9 @@ def render(
         "title": title,
         "mc_counts": counts_by_list(),
         "mc_refresh_seconds": REFRESH_SECONDS,
+        "mc_time_zone": timezone.get_current_timezone_name(),
         "mc_can_view_servers": can_view_servers,
+        "mc_can_view_jobs": request.user.has_perm("mission_control.view_job"),
         "mc_can_view_dirmon": request.user.has_perm("mission_control.view_dirmonentry"),
         "mc_workers_url": reverse("admin:mission_control_server_workers", current_app=site.name)
         if can_view_servers

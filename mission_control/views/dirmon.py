@@ -98,7 +98,11 @@ def dirmon_new(request: HttpRequest) -> HttpResponse:
         }
         properties = dict(source.properties or {})
     return _entry_form(
-        request, DirmonEntry(job_class_name=klass.__name__), klass, initial, properties
+        request,
+        DirmonEntry(job_class_name=klass.__name__, created_by=request.user.get_username()),
+        klass,
+        initial,
+        properties,
     )
 
 

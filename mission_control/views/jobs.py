@@ -16,8 +16,11 @@ from mission_control import batch_data
 from mission_control.actions import (
     ACTIONS,
     MANAGE,
+    OWN_JOBS,
     apply_action,
     available_actions,
+    may_apply,
+    may_edit,
     permitted_actions,
 )
 from mission_control.filters import PER_PAGE_CHOICES, JobListParams
@@ -117,7 +120,7 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     context = {
         "row": row,
         "actions": available_actions(request.user, row),
-        "can_edit": request.user.has_perm(MANAGE) and row.loadable,
+        "can_edit": may_edit(request.user, row) and row.loadable,
         "details": _details(row),
         "dates": [(name, row.get(name)) for name in DATE_FIELDS if row.get(name)],
         "custom_json": _custom_fields_json(row),
@@ -134,6 +137,7 @@ def _details(row: JobRow) -> list[tuple[str, Any]]:
         "percent_complete",
         "failure_count",
         "worker_name",
+        "created_by",
         "throttle_group",
         "throttled_by",
         "log_level",
@@ -161,10 +165,22 @@ def _retry_history(row: JobRow) -> list[Any]:
     return []
 
 
+def _deny_unless_permitted(user: Any, permission: str) -> None:
+    """403 before loading anything when neither ``permission`` nor the user role is held."""
+    if not (user.has_perm(permission) or user.has_perm(OWN_JOBS)):
+        raise PermissionDenied(f"requires the {permission} permission")
+
+
+def _not_yours(row: JobRow) -> PermissionDenied:
+    return PermissionDenied(f"{row.class_name} {row.id} was not created by you; nothing changed")
+
+
 @require(VIEW)
-@require(MANAGE)
 def job_edit(request: HttpRequest, job_id: str) -> HttpResponse:
+    _deny_unless_permitted(request.user, MANAGE)
     row = _get_row(job_id)
+    if not may_edit(request.user, row):
+        raise _not_yours(row)
     if not row.loadable:
         messages.error(request, f"{row.class_name} {row.id} cannot be edited: {row.load_error}")
         return HttpResponseRedirect(_url(request, "mission_control_job_detail", row.id))
@@ -189,11 +205,14 @@ def job_action(request: HttpRequest, job_id: str, action_name: str) -> HttpRespo
     action = ACTIONS.get(action_name)
     if action is None:
         raise Http404(f"no action {action_name!r}")
-    return require(VIEW)(require(action.permission)(_job_action))(request, job_id, action)
+    return require(VIEW)(_job_action)(request, job_id, action)
 
 
 def _job_action(request: HttpRequest, job_id: str, action: Any) -> HttpResponse:
+    _deny_unless_permitted(request.user, action.permission)
     row = _get_row(job_id)
+    if not may_apply(request.user, action, row):
+        raise _not_yours(row)
     if request.method != "POST":
         context = {
             "action": action,
@@ -220,8 +239,7 @@ def job_bulk(request: HttpRequest) -> HttpResponse:
     if action is None:
         messages.warning(request, "Choose an action first.")
         return HttpResponseRedirect(back)
-    if not request.user.has_perm(action.permission):
-        raise PermissionDenied(f"requires the {action.permission} permission")
+    _deny_unless_permitted(request.user, action.permission)
     selected = [value.partition(":") for value in request.POST.getlist("_selected_action")]
     expected = {job_id: state for job_id, _, state in selected}
     ids = list(expected)
@@ -229,6 +247,10 @@ def job_bulk(request: HttpRequest) -> HttpResponse:
         messages.warning(request, "Select one or more jobs first.")
         return HttpResponseRedirect(back)
     rows = [row for row in (load_row(i) for i in ids[:500]) if row is not None]
+    refused = [row for row in rows if not may_apply(request.user, action, row)]
+    if refused:  # the user role selected others' jobs: refuse the whole request
+        names = ", ".join(f"{row.class_name} {row.id}" for row in refused[:10])
+        raise PermissionDenied(f"requires {action.permission} for jobs you did not create: {names}")
     if request.POST.get("post") != "yes":
         eligible = [row for row in rows if action.allowed(row)]
         context = {"action": action, "rows": rows, "eligible": eligible, "next": back}

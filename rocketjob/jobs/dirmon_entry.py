@@ -69,6 +69,9 @@ class DirmonEntry(me.Document):
     exception = me.EmbeddedDocumentField(JobException)
     created_at = UTCDateTimeField(default=utc_now)
     updated_at = UTCDateTimeField(default=utc_now)
+    #: Who created the entry (Mission Control sets it); the jobs it starts carry it as their
+    #: ``created_by``, so Mission Control's "user" role may act on them.
+    created_by = me.StringField(max_length=150)
 
     meta = {
         "collection": "rocketjob_dirmon_entries",
@@ -189,6 +192,7 @@ class DirmonEntry(me.Document):
         properties = dict(self.properties or {})
         if not is_batch_class(klass):  # created directly: nothing to upload
             job = klass.build(**properties, upload_file_name=str(target))
+            job.created_by = self.created_by
             if "original_file_name" in klass._fields:
                 job.original_file_name = str(path)
             job.id = job_id
@@ -201,6 +205,7 @@ class DirmonEntry(me.Document):
             original_file_name=str(path),
             job_id=job_id,
             description=f"dirmon {self.name}: {path.name}",
+            created_by=self.created_by,
         )
 
     def __str__(self) -> str:

@@ -78,6 +78,7 @@ class UploadFileJob(Job):
             return job_id  # a retry after the job was saved
         job = klass.build(**properties)
         job.id = job_id
+        job.created_by = self.created_by  # whoever created the upload created the job
         if is_batch_class(klass):
             try:
                 job.upload(self.upload_file_name, file_name=self.original_file_name)

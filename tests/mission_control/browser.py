@@ -24,8 +24,15 @@ DOC_IMAGES = ROOT / "docs" / "images"
 
 
 @contextmanager
-def chromium_page(viewport: tuple[int, int] = (1280, 800)) -> Iterator[Any]:
-    """A fresh headless Chromium page; every dialog it opens is recorded in ``page.dialogs``."""
+def chromium_page(
+    viewport: tuple[int, int] = (1280, 800),
+    nav_sidebar_open: bool = False,
+    timezone_id: str | None = None,
+) -> Iterator[Any]:
+    """A fresh headless Chromium page; every dialog it opens is recorded in ``page.dialogs``.
+
+    The admin's app sidebar is collapsed unless ``nav_sidebar_open``; ``timezone_id`` is the
+    zone the browser reports (Intl), as a user's machine would."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -33,10 +40,14 @@ def chromium_page(viewport: tuple[int, int] = (1280, 800)) -> Iterator[Any]:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+            options: dict[str, Any] = {"viewport": {"width": viewport[0], "height": viewport[1]}}
+            if timezone_id:
+                options["timezone_id"] = timezone_id
+            context = browser.new_context(**options)
             # Collapse the admin's app sidebar so screenshots show Mission Control itself.
+            sidebar = "true" if nav_sidebar_open else "false"
             context.add_init_script(
-                "window.localStorage.setItem('django.admin.navSidebarIsOpen', 'false')"
+                f"window.localStorage.setItem('django.admin.navSidebarIsOpen', '{sidebar}')"
             )
             page = context.new_page()
             page.set_default_timeout(30_000)

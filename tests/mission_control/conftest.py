@@ -37,6 +37,7 @@ def make_client(db: Any) -> Callable[..., Client]:
             )
         client = Client()
         client.force_login(user)
+        client.username = user.username  # type: ignore[attr-defined]
         return client
 
     return make

@@ -5,9 +5,19 @@
  * autoescaping, and HTML parsed by DOMParser never runs scripts, so job data stays inert.
  * Refreshing pauses while the tab is hidden, while a job is selected for a bulk action or a
  * form field has focus, and when the operator unticks "Auto-refresh" (remembered per browser).
+ *
+ * The browser's time zone goes to the server in the mc_tz cookie, so dates are rendered in it
+ * (the server checks the name and falls back to its default for one it does not know).
  */
 (function () {
   "use strict";
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (/^[A-Za-z0-9_+\/-]{1,64}$/.test(zone || "") && (" " + document.cookie + ";").indexOf(" mc_tz=" + zone + ";") === -1) {
+      document.cookie = "mc_tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax" +
+        (window.location.protocol === "https:" ? "; Secure" : "");
+    }
+  } catch (e) { /* no Intl: the server's default zone applies */ }
   var KEY = "missionControl.autoRefresh";
   var main = document.querySelector("[data-mc-refresh-seconds]");
   var toggle = document.getElementById("mc-autorefresh");

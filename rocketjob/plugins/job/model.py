@@ -88,6 +88,9 @@ class JobModel:
     throttle_group = me.StringField(user_editable=True, copy_on_restart=True)
     throttled_by = me.StringField()
     throttled_at = UTCDateTimeField()
+    #: Username of whoever created the job (``Job.create(..., created_by=user.get_username())``);
+    #: Mission Control's "user" role may act only on jobs whose creator is the signed-in user.
+    created_by = me.StringField(max_length=150, copy_on_restart=True)
 
     #: Whether a running job may be paused (batch jobs are; plain jobs are not).
     pausable: bool = False
@@ -171,6 +174,7 @@ class JobModel:
             "started_at": self.started_at,
             "completed_at": self.completed_at,
             "worker_name": self.worker_name,
+            "created_by": self.created_by,
             "duration_seconds": self.duration_seconds(),
             "scheduled": self.is_scheduled(),
             "expired": self.is_expired(),
