@@ -20,7 +20,7 @@ from typing import Any
 
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from rocketjob import signals
+from rocketjob import queries, signals
 from rocketjob.batch.records import BatchRecords
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
 from rocketjob.runtime.work_result import WorkResult
@@ -198,7 +198,7 @@ class BatchWorker(BatchRecords):
                 )
                 return
             won = self._get_collection().find_one_and_update(  # type: ignore[attr-defined]
-                {"_id": self.pk, "state": "running", "sub_state": "processing"},
+                queries.matching(self.pk, {"state": "running", "sub_state": "processing"}),
                 {"$set": {"sub_state": "after", "worker_name": worker_name}},
                 projection={"_id": 1},
             )

@@ -1,13 +1,8 @@
 """Which jobs a worker may claim, rendered as a MongoDB filter.
 
-The filter is built from equality and ``$ne`` terms rather than ``$in``/``$nin`` lists: the
-planner treats an ``$or`` of equalities on one field like ``$in``, and the embedded server
-(nx-27017) evaluates ``$in``/``$nin`` about eight times slower than equalities, which made
-the claim — the hottest query in the system — the bottleneck there.
-
-Callers combine these terms with their own in ONE flat ``$and`` (never as siblings of a
-top-level ``$or``): the embedded server ignores conditions placed beside an ``$or`` that
-compares dates, and a flat ``$and`` means the same on MongoDB.
+The filter is built from ``$eq`` and ``$ne`` terms rather than ``$in``/``$nin`` lists, and
+callers combine these terms with their own in ONE flat ``$and``: the rules of
+:mod:`rocketjob.queries`, which says why.
 
 A worker that may run every class it knows sends no class condition at all, only ``$ne``
 terms for classes it has learnt to skip (throttled ones, and classes stored in the database
@@ -23,6 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from rocketjob import queries
 
 
 @dataclass
@@ -97,9 +94,11 @@ class ClaimFilter:
         else:
             names = self.class_names(candidates)
             if names:
-                conditions.append({"$or": [{"_cls": name} for name in names]})
+                conditions.append(queries.any_of("_cls", names))
             else:
-                conditions.append({"_cls": {"$in": []}})  # matches nothing
+                # Matches nothing: a worker whose include/exclude leave it no class (rare, so
+                # the $in that the embedded server evaluates slowly costs nothing here).
+                conditions.append({"_cls": {"$in": []}})
         for field_name, values in sorted(self.excluded.items()):
             if field_name == "_id":
                 conditions.extend(self.id_conditions())
