@@ -53,6 +53,9 @@ class RocketJobSettings:
     #: Directories Dirmon entries may watch and archive into (a list, or a comma-separated
     #: string in ROCKETJOB_DIRMON_ALLOWED_PATHS). Empty: no entry can be enabled.
     dirmon_allowed_paths: tuple[str, ...] | str = ()
+    #: Packages (besides installed apps') whose modules a TaskJob's stored task path may
+    #: import (a list, or a comma-separated string in ROCKETJOB_TASK_MODULES).
+    task_modules: tuple[str, ...] | str = ()
 
     @property
     def slices_url(self) -> str:
