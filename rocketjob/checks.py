@@ -72,3 +72,26 @@ def _check_unknown_classes() -> list[CheckMessage]:
             id="rocketjob.W001",
         )
     ]
+
+
+@register("rocketjob")
+def check_where_filter(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The ``where_filter`` setting must be a query the database runs (see where_check)."""
+    from rocketjob.conf import get_settings
+    from rocketjob.plugins.job.where_check import InvalidWhereFilterError, check_where
+
+    try:
+        where = get_settings().where_filter
+        if where:
+            check_where(where, "the where_filter setting")
+    except ConfigurationError:
+        return []  # reported by check_settings
+    except InvalidWhereFilterError as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Fix ROCKETJOB['where_filter'] or ROCKETJOB_WHERE_FILTER.",
+                id="rocketjob.E003",
+            )
+        ]
+    return []

@@ -62,6 +62,9 @@ class RocketJobSettings:
     #: Bearer token that lets a Prometheus scraper read Mission Control's metrics URL
     #: without a login. Empty: only staff with the view_job permission can.
     metrics_token: str = ""
+    #: Packages (besides installed apps') whose modules a TaskJob's stored task path may
+    #: import (a list, or a comma-separated string in ROCKETJOB_TASK_MODULES).
+    task_modules: tuple[str, ...] | str = ()
 
     @property
     def slices_url(self) -> str:

@@ -23,3 +23,27 @@ def wait_for(predicate: Callable[[], T], timeout: float = 30.0, interval: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s: {predicate}")
         time.sleep(interval)
+
+
+def database_snapshot() -> dict[str, int]:
+    """Every collection of the jobs and slices databases with its document count.
+
+    "A failed upload keeps nothing" means this is equal before and after: no job, no input,
+    no empty output or rejects collection left behind.
+    """
+    from rocketjob.connection import jobs_db, slices_db
+
+    snapshot: dict[str, int] = {}
+    for database in (jobs_db(), slices_db()):
+        for name in database.list_collection_names():
+            snapshot[f"{database.name}.{name}"] = database[name].count_documents({})
+    return snapshot
+
+
+def gzip_cut_short() -> bytes:
+    """A CSV gzip stream cut in half: the header is readable, the rest is not."""
+    import gzip
+
+    rows = "".join(f"r{i},{i * 7919 % 10007}\n" for i in range(5000))
+    data = gzip.compress(f"Name,Amount\n{rows}".encode())
+    return data[: len(data) // 2]

@@ -64,4 +64,6 @@ ROCKETJOB = {
     "max_poll_seconds": 0.2,
     "re_check_seconds": 2.0,
     "server_selection_timeout_ms": 3000,
+    # The Django Tasks tests define their tasks in test modules, outside any installed app.
+    "task_modules": ["tests.integration"],
 }

@@ -64,10 +64,15 @@ class Batch(BatchWorker, BatchStateMachine, BatchStatistics, BatchThrottle, Batc
         cls, source: Any, upload_options: dict[str, Any] | None = None, **fields: Any
     ) -> Any:
         """Build a job, upload ``source`` and save it: the job exists only if the upload
-        succeeded."""
+        succeeded. Its fields are validated first, so bad ones cost no upload."""
         job = cls.build(**fields)  # type: ignore[attr-defined]
+        job.validate()
         job.upload(source, **(upload_options or {}))
-        job.save(force_insert=True)
+        try:
+            job.save(force_insert=True)
+        except BaseException:
+            job.rocketjob_drop_slices()
+            raise
         return job
 
 

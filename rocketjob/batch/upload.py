@@ -12,8 +12,11 @@ it was. Either way :class:`UploadError` names the line (and record) at fault.
 
 from __future__ import annotations
 
+import codecs
 import os
 import time
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -189,23 +192,23 @@ def upload(
     if file_name is None and is_path(source):
         file_name = os.path.basename(str(source))
     fmt = input_category.format_for(file_name)
+    size = _checked_slice_size(slice_size, input_category.slice_size)
+    encoding = _checked_encoding(encoding or input_category.format_options.get("encoding"))
     unsaved = job.pk is None
     slices: Slices = job.input(category)
-    slices.create_indexes()
-    if category == "main":
-        for output_category in job.output_categories:
-            job.output(output_category.name).create_output_indexes()
+    created = unsaved or not _exists(slices)
     first = _next_record_number(job, slices, category)
-    size = slice_size or input_category.slice_size
     reader = RecordReader(input_category, fmt, columns)
-    encoding = encoding or input_category.format_options.get("encoding", "utf-8")
 
-    def store_columns() -> None:
+    def before_first_insert() -> None:
+        # Indexes are created only once there is something to insert: creating one creates
+        # its collection, and a failed upload must leave no collection behind.
+        slices.create_indexes()
         if reader.columns is not None and not unsaved:
             job.set_fields(input_columns={**(job.input_columns or {}), category: reader.columns})
 
     per_slice = 1 if isinstance(source, range) else size
-    slicer = _Slicer(slices, first, per_slice, progress, store_columns, eager=not unsaved)
+    slicer = _Slicer(slices, first, per_slice, progress, before_first_insert, eager=not unsaved)
     try:
         if isinstance(source, range):
             for line, record in range_records(source, size):
@@ -220,7 +223,12 @@ def upload(
             detail = "has a header but no records" if reader.header_seen else "is empty"
             raise UploadError(f"{file_name or 'the file'} {detail}", line=None)
     except BaseException as exc:
-        _roll_back(slices, unsaved, first)
+        _roll_back(slices, created, unsaved, first)
+        if isinstance(exc, UNREADABLE) and not isinstance(exc, FileNotFoundError):
+            raise UploadError(
+                f"{file_name or 'the input'} {_unreadable(file_name)} "
+                f"({type(exc).__name__}: {exc}); nothing was uploaded"
+            ) from exc
         if isinstance(exc, FormatError):
             raise UploadError(
                 f"cannot upload {file_name or 'the input'}: {exc}; nothing was uploaded",
@@ -234,8 +242,49 @@ def upload(
                 record_number=exc.record_number,
             ) from exc
         raise
+    if not slicer.inserted_any:  # an allowed empty upload: the collection still gets its index
+        slices.create_indexes()
+    if category == "main":
+        for output_category in job.output_categories:
+            job.output(output_category.name).create_output_indexes()
     _record_upload(job, category, slicer, reader.columns, file_name, unsaved)
     return slicer.record_count
+
+
+#: What reading a corrupt compressed file raises (gzip, bzip2, zip and zlib all differ).
+UNREADABLE = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+
+
+def _unreadable(file_name: str | None) -> str:
+    lowered = (file_name or "").lower()
+    for suffix, kind in ((".gz", "gzip"), (".bz2", "bzip2"), (".zip", "zip")):
+        if lowered.endswith(suffix):
+            return f"is not a valid {kind} file"
+    return "cannot be read"
+
+
+def _checked_slice_size(requested: Any, declared: int) -> int:
+    """``requested`` (None: the category's) if it is a whole number of at least 1."""
+    if requested is None:
+        return declared
+    if isinstance(requested, bool) or not isinstance(requested, int) or requested < 1:
+        raise UploadError(f"slice_size must be a whole number of at least 1, got {requested!r}")
+    return requested
+
+
+def _checked_encoding(encoding: str | None) -> str:
+    """A known text encoding, checked before anything is read or written."""
+    name = encoding or "utf-8"
+    try:
+        codecs.lookup(name)
+    except (LookupError, TypeError):
+        raise UploadError(f"unknown encoding {name!r}; nothing was uploaded") from None
+    return name
+
+
+def _exists(slices: Slices) -> bool:
+    names = slices.collection.database.list_collection_names(filter={"name": slices.name})
+    return slices.name in names  # some servers ignore the filter and list every collection
 
 
 def _next_record_number(job: Any, slices: Slices, category: str) -> int:
@@ -245,11 +294,14 @@ def _next_record_number(job: Any, slices: Slices, category: str) -> int:
     return max(after_last, uploaded) + 1
 
 
-def _roll_back(slices: Slices, unsaved: bool, first: int) -> None:
+def _roll_back(slices: Slices, created: bool, unsaved: bool, first: int) -> None:
+    """Remove what this upload inserted; a collection it created goes once it is empty."""
     if unsaved:
         slices.drop()
-    else:
-        slices.collection.delete_many({"_id": {"$gte": first}, "state": "queued"})
+        return
+    slices.collection.delete_many({"_id": {"$gte": first}, "state": "queued"})
+    if created and slices.collection.count_documents({}, limit=1) == 0:
+        slices.drop()
 
 
 def _record_upload(

@@ -13,7 +13,6 @@ import traceback
 from typing import Any
 
 import mongoengine as me
-from django.utils.module_loading import import_string
 
 from rocketjob.job import Job
 from rocketjob.plugins.job.callbacks import after, before
@@ -57,15 +56,12 @@ class TaskJob(Job):
 
         Only Task objects are run: a job naming any other importable callable (written to the
         database by hand, say ``os.system``) is refused, so the collection cannot be used to
-        run arbitrary functions on the workers.
+        run arbitrary functions on the workers; and a module outside the project is not even
+        imported (see :mod:`rocketjob.tasks.loading`).
         """
-        from django.core.exceptions import SuspiciousOperation
+        from rocketjob.tasks.loading import load_task
 
-        from rocketjob.tasks.compat import Task
-
-        target = import_string(self.task_path)
-        if not isinstance(target, Task):
-            raise SuspiciousOperation(f"Task {self.pk} does not point to a Task ({self.task_path})")
+        target = load_task(self.task_path, f"Task {self.pk}")
         if (target.queue_name, target.priority) == (self.queue_name, self.task_priority):
             return target
         try:  # the task as it was enqueued (``task.using(...)``)

@@ -7,8 +7,11 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from rocketjob.job import Job
 from tests.acceptance.workers_support import run_manage
+from tests.helpers import database_snapshot, gzip_cut_short
 from tests.integration.batch_support import job_state, work_until
 
 if TYPE_CHECKING:
@@ -71,3 +74,141 @@ def test_download_is_refused_while_processing(rocketjob_db: TestDatabase, tmp_pa
     assert result.returncode == 1
     assert "still being processed" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _huge_line_file(path: Path) -> Path:
+    path.write_text("small\n" + "x" * (17 * 1024 * 1024) + "\n")
+    return path
+
+
+#: (case, job class, file name, file bytes or None for a 17 MB line, extra args, message)
+FAILED_UPLOADS = [
+    ("corrupt-gz", "CsvBatchJob", "p.csv.gz", b"not gzip", [], "p.csv.gz is not a valid"),
+    ("corrupt-bz2", "CsvBatchJob", "p.csv.bz2", b"not bz2", [], "p.csv.bz2 is not a valid"),
+    ("corrupt-zip", "CsvBatchJob", "p.csv.zip", b"not zip", [], "p.csv.zip is not a valid"),
+    (
+        "truncated-gz",
+        "CsvBatchJob",
+        "t.csv.gz",
+        gzip_cut_short(),
+        [],
+        "t.csv.gz is not a valid",
+    ),
+    (
+        "bogus-encoding",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--encoding", "bogus"],
+        "unknown encoding 'bogus'",
+    ),
+    (
+        "priority-0",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--set", "priority=0"],
+        "priority",
+    ),
+    (
+        "priority-abc",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--set", "priority=abc"],
+        "priority",
+    ),
+    (
+        "bad-run-at",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--set", "run_at=abc"],
+        "run_at",
+    ),
+    (
+        "unknown-field",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--set", "nope=1"],
+        "no field(s) ['nope']",
+    ),
+    (
+        "slice-size-0",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--slice-size", "0"],
+        "--slice-size must be at least 1",
+    ),
+    (
+        "slice-size-negative",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--slice-size", "-5"],
+        "--slice-size must be at least 1",
+    ),
+    (
+        "missing-column",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name\na\n",
+        [],
+        "missing required column(s) ['amount']",
+    ),
+    (
+        "ragged-row",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n" * 1 + b"b\n",
+        [],
+        "line 3: 1 value",
+    ),
+    (
+        "record-too-large",
+        "UncompressedEchoJob",
+        "huge.txt",
+        None,
+        [],
+        "more than MongoDB's 16,777,216-byte document limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "job_class", "file_name", "data", "extra", "message"),
+    FAILED_UPLOADS,
+    ids=[case[0] for case in FAILED_UPLOADS],
+)
+def test_a_failed_upload_is_one_clear_line_and_leaves_the_database_as_it_was(
+    rocketjob_db: TestDatabase,
+    tmp_path: Path,
+    case: str,
+    job_class: str,
+    file_name: str,
+    data: bytes | None,
+    extra: list[str],
+    message: str,
+) -> None:
+    path = tmp_path / file_name
+    if data is None:
+        _huge_line_file(path)
+    else:
+        path.write_bytes(data)
+    before = database_snapshot()
+    result = manage(
+        rocketjob_db.subprocess_env(),
+        "rocketjob_upload",
+        job_class,
+        str(path),
+        "--no-progress",
+        *extra,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
+    assert result.stderr.startswith("CommandError: "), result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert database_snapshot() == before

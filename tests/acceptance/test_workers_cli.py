@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from rocketjob.job import Job
 from rocketjob.runtime.server import Server
-from tests.acceptance.workers_support import run_command, workers
+from tests.acceptance.workers_support import run_command, run_manage, workers
 from tests.helpers import wait_for
 from tests.integration.runtime_helpers import completions, performs
 from tests.jobsapp.runtime_jobs import RuntimeJob
@@ -89,6 +89,34 @@ def test_bad_options_are_reported(rocketjob_db: TestDatabase) -> None:
         result = run_command(list(args), env)
         assert result.returncode != 0, args
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_a_where_filter_the_database_cannot_run_is_refused_at_start(
+    rocketjob_db: TestDatabase,
+) -> None:
+    """It used to be accepted: the supervisor ran forever and never claimed a job."""
+    RuntimeJob.create()  # some servers only refuse an operator once a document is compared
+    env = rocketjob_db.subprocess_env()
+    cases = {
+        '{"$bogus": 1}': "--where is not a valid query: unknown operator $bogus",
+        '{"priority": {"$bogus": 1}}': "unknown operator $bogus (in priority)",
+        '{"$and": 1}': "$and needs a non-empty list of queries",
+        '{"$or": [{"a": {"$in": 5}}]}': "$in needs a list (in $or[0].a)",
+        '{"$where": "sleep(1000)"}': "$where (server-side JavaScript) is not allowed",
+        '{"priority": {"$mod": [0, 0]}}': "--where is refused by the database: ",
+    }
+    for where, message in cases.items():
+        result = run_manage(["rocketjob", "--where", where, "--workers", "1"], env, timeout=30)
+        assert result.returncode == 1, (where, result.stderr)
+        assert message in result.stderr, (where, result.stderr)
+        assert "Traceback" not in result.stderr, result.stderr
+    assert Server.objects.count() == 0  # refused before any server registered
+    env["ROCKETJOB_WHERE_FILTER"] = '{"$bogus": 1}'
+    result = run_manage(["rocketjob", "--workers", "1"], env, timeout=30)
+    assert result.returncode == 1, result.stderr
+    assert "the where_filter setting is not a valid query: unknown operator $bogus" in (
+        result.stderr
+    )
 
 
 def test_a_second_server_with_a_live_name_is_refused(

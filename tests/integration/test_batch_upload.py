@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 
 from rocketjob.batch import Batch, UploadError
 from rocketjob.connection import slices_db
+from rocketjob.exceptions import RocketJobError
 from rocketjob.sliced.slices import collection_name
+from tests.helpers import database_snapshot, gzip_cut_short
 from tests.jobsapp.batch_jobs import CsvBatchJob, EchoBatchJob, StrictCsvJob, UncompressedEchoJob
 
 CSV = "Name,Amount\nann,1\nbob,2\ncat,3\ndan,4\n"
@@ -193,3 +196,62 @@ def test_upload_into_a_finished_job_is_refused() -> None:
     job.abort()
     with pytest.raises(UploadError, match="is aborted: its slices would never be processed"):
         job.upload(["b"])
+
+
+#: (case, file name, file bytes, upload options, job fields, message)
+FAILED_API_UPLOADS = [
+    ("corrupt-gz", "p.csv.gz", b"not gzip", {}, {}, "p.csv.gz is not a valid gzip file"),
+    ("corrupt-bz2", "p.csv.bz2", b"not bz2", {}, {}, "p.csv.bz2 is not a valid bzip2 file"),
+    ("corrupt-zip", "p.csv.zip", b"not zip", {}, {}, "p.csv.zip is not a valid zip file"),
+    ("truncated-gz", "t.csv.gz", gzip_cut_short(), {}, {}, "t.csv.gz is not a valid gzip"),
+    ("bogus-encoding", "p.csv", CSV.encode(), {"encoding": "bogus"}, {}, "unknown encoding"),
+    ("slice-size-0", "p.csv", CSV.encode(), {"slice_size": 0}, {}, "slice_size must be"),
+    ("slice-size-negative", "p.csv", CSV.encode(), {"slice_size": -5}, {}, "slice_size must"),
+    ("priority-0", "p.csv", CSV.encode(), {}, {"priority": 0}, "priority"),
+    ("bad-run-at", "p.csv", CSV.encode(), {}, {"run_at": "abc"}, "run_at"),
+    ("missing-column", "p.csv", b"Name\nann\n", {}, {}, "missing required column(s)"),
+    ("ragged-row", "p.csv", CSV.encode() + b"eve\n", {}, {}, "line 6: 1 value"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "file_name", "data", "options", "fields", "message"),
+    FAILED_API_UPLOADS,
+    ids=[case[0] for case in FAILED_API_UPLOADS],
+)
+def test_a_failed_create_from_upload_leaves_the_database_as_it_was(
+    tmp_path: Path,
+    case: str,
+    file_name: str,
+    data: bytes,
+    options: dict[str, object],
+    fields: dict[str, object],
+    message: str,
+) -> None:
+    path = tmp_path / file_name
+    path.write_bytes(data)
+    before = database_snapshot()
+    with pytest.raises(RocketJobError, match=re.escape(message)):
+        CsvBatchJob.create_from_upload(str(path), upload_options=options, **fields)
+    assert database_snapshot() == before
+
+
+def test_a_failed_upload_leaves_no_output_or_rejects_collection(tmp_path: Path) -> None:
+    before = database_snapshot()
+    job = CsvBatchJob.build()
+    with pytest.raises(UploadError, match="line 3: 1 value"):
+        job.upload(write(tmp_path / "bad.csv", "Name,Amount\nann,1\nbob\n"))
+    assert database_snapshot() == before
+    names = slices_db().list_collection_names()
+    assert collection_name("output", job.pk) not in names
+    assert collection_name("output", job.pk, "rejects") not in names
+
+
+def test_a_failed_first_upload_into_a_saved_job_leaves_no_input_collection() -> None:
+    job = UncompressedEchoJob.create()
+    before = database_snapshot()
+    with pytest.raises(UploadError, match="document limit"):
+        job.upload(io.StringIO("c\n" + "z" * (17 * 1024 * 1024) + "\n"))
+    assert database_snapshot() == before
+    job.reload()
+    assert job.record_count in (None, 0)

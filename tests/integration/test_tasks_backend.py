@@ -7,11 +7,14 @@ backend; each test points "default" at RocketJobBackend with override_settings.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from rocketjob import ClaimFilter
@@ -336,6 +339,40 @@ def test_a_job_naming_a_plain_callable_is_refused() -> None:
     job = TaskJob.objects.get(pk=result.id)
     assert job.state == "failed"
     assert "does not point to a Task" in job.exception.message
+
+
+def test_a_task_path_outside_the_project_is_refused_without_importing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check comes first: importing the module would already run its code."""
+    from django.core.exceptions import SuspiciousOperation
+
+    marker = tmp_path / "imported"
+    module = "rocketjob_test_side_effect"
+    (tmp_path / f"{module}.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))  # importable, so only the check can stop it
+    result = add.enqueue(1, 2)
+    TaskJob.objects(pk=result.id).update(set__task_path=f"{module}.add")
+    with pytest.raises(SuspiciousOperation, match="it was not imported"):
+        task_backends["default"].get_result(result.id)
+    assert run_worker() == 1
+    job = TaskJob.objects.get(pk=result.id)
+    assert job.state == "failed"
+    assert f"module {module!r}, which is not loaded" in job.exception.message
+    assert not marker.exists()
+    assert module not in sys.modules
+    listed = {**settings.ROCKETJOB, "task_modules": [module]}
+    try:
+        with (
+            override_settings(ROCKETJOB=listed),
+            pytest.raises(SuspiciousOperation, match="does not point to a Task"),
+        ):
+            task_backends["default"].get_result(result.id)
+    finally:
+        sys.modules.pop(module, None)
+    assert marker.read_text() == "ran"  # listed in task_modules: imported, then refused
 
 
 def test_enqueue_and_worker_signals_log_like_other_backends(

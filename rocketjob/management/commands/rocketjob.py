@@ -128,6 +128,7 @@ class Command(BaseCommand):
     # -- running --------------------------------------------------------------------------
     def _run(self, options: dict[str, Any]) -> None:
         where = _parse_where(options["where"])
+        _check_effective_where(where)
         for name in ("include", "exclude"):
             if options[name]:
                 try:
@@ -217,6 +218,27 @@ def _parse_where(text: str | None) -> dict[str, Any] | None:
     if not isinstance(where, dict):
         raise CommandError(f"--where must be a JSON object, got {type(where).__name__}")
     return where
+
+
+def _check_effective_where(where: dict[str, Any] | None) -> None:
+    """The filter the supervisor will use (``--where``, else the setting), run once now."""
+    from rocketjob.conf import get_settings
+    from rocketjob.exceptions import ConfigurationError
+    from rocketjob.plugins.job.where_check import InvalidWhereFilterError, check_where
+
+    try:
+        source, effective = (
+            ("--where", where)
+            if where is not None
+            else (
+                "the where_filter setting",
+                get_settings().where_filter,
+            )
+        )
+        if effective:
+            check_where(effective, source)
+    except (InvalidWhereFilterError, ConfigurationError) as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def argparse_suppress() -> str:

@@ -65,7 +65,9 @@ class Command(BaseCommand):
         klass = find_batch_class(options["job_class"])
         fields = parse_assignments(options["set"])
         upload_options: dict[str, Any] = {"category": options["category"]}
-        if options["slice_size"]:
+        if options["slice_size"] is not None:
+            if options["slice_size"] < 1:  # 0 used to be silently ignored, -5 accepted
+                raise CommandError(f"--slice-size must be at least 1, got {options['slice_size']}")
             upload_options["slice_size"] = options["slice_size"]
         if options["encoding"]:
             upload_options["encoding"] = options["encoding"]
