@@ -11,6 +11,7 @@ import pytest
 
 from rocketjob.conf import RocketJobSettings, get_settings
 from rocketjob.connection import connect, ensure_indexes, jobs_db
+from rocketjob.metrics import recorder as metrics_recorder
 from tests.server import test_server_url
 
 _counter = itertools.count()
@@ -42,4 +43,7 @@ def rocketjob_db() -> Iterator[TestDatabase]:
     connect(settings)
     ensure_indexes()
     yield TestDatabase(name=name, url=url, settings=settings)
+    # This test's job metrics go to its own database, and no flusher thread outlives it
+    # (one would otherwise race the next test's reconnect and leak a client).
+    metrics_recorder.stop()
     jobs_db().client.drop_database(name)

@@ -20,18 +20,19 @@ from rocketjob.conf import get_settings
 from rocketjob.metrics.exposition import ClusterCollector
 
 
-def _token_matches(request: HttpRequest) -> bool:
-    expected = get_settings().metrics_token
-    header = request.headers.get("Authorization", "")
-    scheme, _, presented = header.partition(" ")
-    if not expected or scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(presented.strip().encode(), expected.encode())
+def _bearer_token(request: HttpRequest) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None for any other header."""
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    return presented.strip() if scheme.lower() == "bearer" else None
 
 
 def _allowed(request: HttpRequest) -> bool:
-    if request.headers.get("Authorization"):
-        return _token_matches(request)
+    """A presented bearer token must be the right one (a session does not rescue a wrong
+    one); without one, e.g. behind a proxy's Basic auth, the session's user decides."""
+    presented = _bearer_token(request)
+    if presented is not None:
+        expected = get_settings().metrics_token
+        return bool(expected) and hmac.compare_digest(presented.encode(), expected.encode())
     user = request.user
     return bool(user.is_active and user.is_staff and user.has_perm("mission_control.view_job"))
 

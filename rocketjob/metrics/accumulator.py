@@ -174,6 +174,12 @@ class Accumulator:
                 for name, c in self._totals.items()
             }
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: a fresh lock, and the parent's numbers are the parent's to flush."""
+        self._lock = threading.Lock()
+        self._pending = {}
+        self._totals = {}
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._pending)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import time
 
@@ -136,6 +137,14 @@ def stop() -> bool:
     return flusher.stop()
 
 
+def _forget_flusher_after_fork() -> None:
+    """A forked child (a pre-forking web server) has no flusher thread: start its own."""
+    global _flusher, _flusher_lock
+    _flusher = None
+    _flusher_lock = threading.Lock()
+    ACCUMULATOR.reset_after_fork()
+
+
 def _stop_at_exit() -> None:
     try:
         stop()
@@ -144,3 +153,5 @@ def _stop_at_exit() -> None:
 
 
 atexit.register(_stop_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_flusher_after_fork)

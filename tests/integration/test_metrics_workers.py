@@ -118,3 +118,31 @@ def test_a_failed_flush_keeps_the_numbers_for_the_next_one() -> None:
     assert flusher.flush() is True and len(accumulator) == 0
     [minute] = class_series(_since(), job_class="Outage")
     assert (minute.completed, minute.run_count, minute.latency_count) == (1, 1, 1)
+
+
+# Python 3.12+ warns that forking a multi-threaded process may deadlock: that is the point.
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_a_forked_child_starts_its_own_flusher_and_does_not_flush_the_parents_numbers() -> None:
+    import os
+    import warnings
+
+    recorder.ACCUMULATOR.job_ended("Parent", "completed")
+    recorder.ensure_flusher()
+    pid = os.fork()
+    if pid == 0:  # the child: what a pre-forking web server's worker would be
+        code = 1
+        try:
+            # pymongo warns that its client was opened before the fork (pytest makes that an
+            # error); it reconnects in the child, which is what a forked web worker does.
+            warnings.simplefilter("ignore")
+            fresh = len(recorder.ACCUMULATOR) == 0 and recorder._flusher is None
+            recorder.ACCUMULATOR.job_ended("Child", "aborted")
+            flusher = recorder.ensure_flusher()
+            code = 0 if fresh and flusher.thread.is_alive() and recorder.stop() else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    recorder.stop()
+    totals = {m.job_class: m for m in class_series(_since())}
+    assert totals["Parent"].completed == 1 and totals["Child"].aborted == 1

@@ -115,11 +115,19 @@ def test_a_scraper_with_the_bearer_token_needs_no_session() -> None:
 
 @pytest.mark.usefixtures("with_token")
 @pytest.mark.parametrize(
-    "header", [f"Bearer {TOKEN}x", "Bearer ", f"Basic {TOKEN}", TOKEN, f"Bearer {TOKEN[:-1]}"]
+    "header", [f"Bearer {TOKEN}x", "Bearer ", f"bearer {TOKEN[:-1]}", f"Bearer {TOKEN.upper()}"]
 )
 def test_a_wrong_token_gets_403_even_for_a_viewer_session(make_client, header: str) -> None:
     assert Client().get(URL, headers={"Authorization": header}).status_code == 403
     assert make_client("view").get(URL, headers={"Authorization": header}).status_code == 403
+
+
+@pytest.mark.usefixtures("with_token")
+@pytest.mark.parametrize("header", [f"Basic {TOKEN}", TOKEN])
+def test_other_authorization_headers_leave_it_to_the_session(make_client, header: str) -> None:
+    """E.g. a proxy's Basic auth: the token is only ever read from a Bearer header."""
+    assert Client().get(URL, headers={"Authorization": header}).status_code == 403
+    assert make_client("view").get(URL, headers={"Authorization": header}).status_code == 200
 
 
 def test_no_token_is_accepted_while_the_setting_is_empty() -> None:
