@@ -51,9 +51,9 @@ def test_queries_mongodb_would_refuse_or_ignore_are_refused(where: object, messa
 
 
 def test_the_where_filter_setting_is_checked_by_a_system_check() -> None:
-    from tests.server import test_server_url
+    from tests.server import url_with_database
 
-    url = f"{test_server_url()}/rocketjob_test"
+    url = url_with_database("rocketjob_test")
     try:
         with override_settings(ROCKETJOB={"mongodb_url": url, "where_filter": {"$bogus": 1}}):
             errors = [m for m in run_checks(tags=["rocketjob"]) if m.id == "rocketjob.E003"]
