@@ -38,6 +38,9 @@ def throttle(exclude: Exclude = "class") -> Callable[[F], F]:
     return mark
 
 
+_throttles: dict[type, list[tuple[str, Exclude]]] = {}
+
+
 class ThrottleMixin:
     """Evaluates throttles; includes the running-jobs cap."""
 
@@ -51,13 +54,17 @@ class ThrottleMixin:
 
     @classmethod
     def rocketjob_throttle_methods(cls) -> list[tuple[str, Exclude]]:
-        found: dict[str, Exclude] = {}
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                kind = getattr(value, _MARK, None)
-                if kind is not None:
-                    found[name] = kind
-        return list(found.items())
+        """The throttles of this class, found once per class (they run on every claim)."""
+        found = _throttles.get(cls)
+        if found is None:
+            marked: dict[str, Exclude] = {}
+            for klass in reversed(cls.__mro__):
+                for name, value in vars(klass).items():
+                    kind = getattr(value, _MARK, None)
+                    if kind is not None:
+                        marked[name] = kind
+            found = _throttles[cls] = list(marked.items())
+        return found
 
     @throttle(exclude="group")
     def throttle_running_jobs_exceeded(self) -> bool:

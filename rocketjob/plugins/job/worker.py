@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError
+from rocketjob.plugins.job.callbacks import callback_names
+from rocketjob.plugins.job.changes import changed_fields
 from rocketjob.plugins.job.coroutines import call_perform
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.work_result import WorkResult
@@ -148,10 +150,19 @@ class WorkerMixin:
         )
 
     def rocketjob_start_claimed(self) -> None:
-        """Run start callbacks for a job the claim already moved to running."""
+        """Run start callbacks for a job the claim already moved to running.
+
+        Without start callbacks nothing can have changed: the check for changes (a walk over
+        every field) is skipped.
+        """
+        klass = type(self)
+        if not (
+            callback_names(klass, "before", "start") or callback_names(klass, "after", "start")
+        ):
+            return
         self.rocketjob_run_callbacks("before", "start")  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("after", "start")  # type: ignore[attr-defined]
-        if self._get_changed_fields():  # type: ignore[attr-defined]
+        if changed_fields(self):
             self.rocketjob_persist_transition(  # type: ignore[attr-defined]
                 "start", {"state": "running", "worker_name": self.worker_name}
             )
