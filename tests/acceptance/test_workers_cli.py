@@ -119,6 +119,19 @@ def test_a_where_filter_the_database_cannot_run_is_refused_at_start(
     )
 
 
+def test_an_empty_worker_name_is_refused_instead_of_starting_workers(
+    rocketjob_db: TestDatabase,
+) -> None:
+    """``--stop-worker ""`` used to be taken for "no control option" and ran a supervisor."""
+    env = rocketjob_db.subprocess_env()
+    for option in ("--stop-worker", "--kill-worker"):
+        result = run_manage(["rocketjob", option, ""], env, timeout=30)
+        assert result.returncode == 1, result.stderr
+        assert "worker_name" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert Server.objects.count() == 0
+
+
 def test_a_second_server_with_a_live_name_is_refused(
     rocketjob_db: TestDatabase, tmp_path: Path
 ) -> None:

@@ -95,7 +95,7 @@ class Command(BaseCommand):
                     lines += control.send(event, options[action])
                     acted = True
             for action in ("stop_worker", "kill_worker"):
-                if options[action]:
+                if options[action] is not None:  # "" is refused by send, never a run
                     lines += control.send(action, "", worker_name=options[action])
                     acted = True
             if options["set_log_level"]:
