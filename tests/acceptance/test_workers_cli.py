@@ -132,6 +132,19 @@ def test_an_empty_worker_name_is_refused_instead_of_starting_workers(
     assert Server.objects.count() == 0
 
 
+def test_control_commands_without_a_database_fail_in_one_line(
+    rocketjob_db: TestDatabase,
+) -> None:
+    """They skip the system checks (which would report it) and used to print a traceback."""
+    env = rocketjob_db.subprocess_env()
+    env["ROCKETJOB_TEST_MONGODB_URL"] = "mongodb://127.0.0.1:9"  # nothing listens there
+    for args in (["--list"], ["--stop"], ["--destroy-zombies"]):
+        result = run_manage(["rocketjob", *args], env, timeout=60)
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stderr.startswith("CommandError: cannot reach the database"), result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_a_second_server_with_a_live_name_is_refused(
     rocketjob_db: TestDatabase, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from pymongo.errors import PyMongoError
 
 from rocketjob.events import LOG_LEVELS
 
@@ -108,6 +109,8 @@ class Command(BaseCommand):
                 acted = True
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        except PyMongoError as exc:  # control skips the system checks that would report it
+            raise CommandError(f"cannot reach the database: {exc}") from exc
         for line in lines:
             self.stdout.write(line)
         return acted
