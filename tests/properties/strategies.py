@@ -4,6 +4,7 @@ arguments for the management commands. Each strategy mixes values that name real
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import strategies as st
@@ -11,6 +12,16 @@ from hypothesis import strategies as st
 from mission_control.actions import ACTIONS
 from mission_control.servers_data import SERVER_ACTIONS
 from rocketjob.plugins.job.model import STATES
+
+#: CI runs the fixed budget (1); ``ROCKETJOB_PROPERTY_SCALE=10`` multiplies every test's
+#: example count for a longer hunt on a developer's machine.
+SCALE = max(1, int(os.environ.get("ROCKETJOB_PROPERTY_SCALE", "1")))
+
+
+def budget(examples: int) -> int:
+    """``examples`` times SCALE: the max_examples of one property."""
+    return examples * SCALE
+
 
 #: Integers the ``<int:...>`` converters accept, including ones past 64 bits.
 HUGE_INTS = [2**31, 2**53 + 1, 2**63 - 1, 2**63, 2**64, 10**30]

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from rocketjob.events import LOG_LEVELS
 from tests.acceptance.workers_support import run_manage
 from tests.helpers import stored_documents
-from tests.properties.strategies import HUGE_INTS, odd_text
+from tests.properties.strategies import HUGE_INTS, budget, odd_text
 
 JOB_CLASSES = ["CsvBatchJob", "EchoBatchJob", "Job.EchoBatchJob", "NoopJob", "NoSuchJob"]
 FIELDS = ["priority", "run_at", "description", "destroy_on_complete", "nope", "", "state"]
@@ -117,7 +117,7 @@ def upload_arguments(draw: st.DrawFn, files: dict[str, Path]) -> list[str]:
 def test_upload_with_generated_arguments_succeeds_or_fails_cleanly(
     files: dict[str, Path],
 ) -> None:
-    @settings(max_examples=150)
+    @settings(max_examples=budget(150))
     @given(args=upload_arguments(files))
     def uploads(args: list[str]) -> None:
         run("rocketjob_upload", *args)
@@ -130,7 +130,7 @@ def test_a_few_real_upload_processes_never_print_a_traceback(
 ) -> None:
     env = rocketjob_db.subprocess_env()
 
-    @settings(max_examples=3)
+    @settings(max_examples=budget(3))
     @given(args=upload_arguments(files))
     def uploads(args: list[str]) -> None:
         before = stored_documents()
@@ -156,7 +156,7 @@ def test_download_with_generated_arguments_succeeds_or_fails_cleanly(tmp_path: P
         odd_text.filter(lambda t: t not in ("", ".", "..")),
     )
 
-    @settings(max_examples=100)
+    @settings(max_examples=budget(100))
     @given(
         job_id=st.one_of(st.sampled_from([str(batch.pk), str(plain.pk)]), odd_text),
         name=names,
@@ -206,7 +206,7 @@ def test_rocketjob_with_generated_arguments_succeeds_or_fails_cleanly() -> None:
 
     Server.register("web1:100", max_workers=2)
 
-    @settings(max_examples=100)
+    @settings(max_examples=budget(100))
     @given(args=rocketjob_arguments())
     def commands(args: list[str]) -> None:
         error = run("rocketjob", *args)
@@ -217,7 +217,7 @@ def test_rocketjob_with_generated_arguments_succeeds_or_fails_cleanly() -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=10)
+@settings(max_examples=budget(10))
 @given(args=st.lists(st.one_of(st.sampled_from(["--verbosity", "0", "3", "--bogus"]), odd_text)))
 def test_mission_control_groups_with_generated_arguments(args: list[str]) -> None:
     run("mission_control_groups", *args)

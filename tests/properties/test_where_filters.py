@@ -12,6 +12,7 @@ from rocketjob.job import Job
 from rocketjob.plugins.job.where_check import FIELD_OPERATORS, TOP_LEVEL, check_where
 from rocketjob.plugins.job.where_check import InvalidWhereFilterError as Refused
 from rocketjob.plugins.job.worker import ClaimFilter
+from tests.properties.strategies import budget
 
 OPERATORS = sorted(FIELD_OPERATORS | TOP_LEVEL | {"$where", "$bogus", "$"})
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), st.text(max_size=8))
@@ -30,7 +31,7 @@ def test_a_where_filter_is_refused_clearly_or_claims_run_with_it() -> None:
 
     NoopJob.create()  # some servers check an operator only against a document
 
-    @settings(max_examples=150)
+    @settings(max_examples=budget(150))
     @given(where=st.one_of(st.dictionaries(keys, json_values, max_size=3), json_values))
     def filters(where: Any) -> None:
         try:
