@@ -81,7 +81,8 @@ def run(*args: str) -> CommandError | None:
         with rocketjob_logging_kept():
             call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
     except CommandError as exc:
-        assert "\n" not in str(exc).strip(), str(exc)
+        if not any("\n" in arg for arg in args):  # argparse echoes what it was given
+            assert "\n" not in str(exc).strip(), str(exc)
         assert stored_documents() == before, args
         return exc
     return None
