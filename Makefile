@@ -2,6 +2,9 @@
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
+# The demo (and the local benchmarks) only: a key generated per run. Deployments export their
+# own DJANGO_SECRET_KEY; without it the example project refuses to start.
+GENERATED_KEY = DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"
 
 .PHONY: install lint test test-fast demo perf clean
 
@@ -26,12 +29,12 @@ test-fast: install
 	$(PY) -m pytest -q -m "not slow and not browser"
 
 demo: install
-	$(PY) manage.py rocketjob_demo
+	DJANGO_DEBUG=true $(GENERATED_KEY) $(PY) manage.py rocketjob_demo
 
 # Benchmarks (never part of `make test`): framework vs a raw-pymongo baseline in one run.
 perf: install
-	$(PY) manage.py rocketjob_perf -c 1000 --workers 4
-	$(PY) manage.py rocketjob_batch_perf -c 1000000 --slice-size 1000 --workers 4
+	$(GENERATED_KEY) $(PY) manage.py rocketjob_perf -c 1000 --workers 4
+	$(GENERATED_KEY) $(PY) manage.py rocketjob_batch_perf -c 1000000 --slice-size 1000 --workers 4
 
 clean:
 	rm -rf $(VENV) .rocketjob *.egg-info

@@ -2,6 +2,10 @@
 
 With no ``ROCKETJOB_MONGODB_URL`` the embedded server starts on demand and keeps its data in
 ``.rocketjob/`` beside this project (like Django's SQLite default).
+
+``DJANGO_SECRET_KEY`` has no default and ``DJANGO_DEBUG`` defaults to off: a key in the
+source would be known to everybody (sessions and CSRF tokens could be forged) and DEBUG pages
+show settings and tracebacks. ``make demo`` sets both (DEBUG on, a freshly generated key).
 """
 
 from __future__ import annotations
@@ -9,12 +13,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="example-project-not-secret")
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. Export one, e.g. "
+        "DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+        "or run `make demo`, which generates one for the demo."
+    )
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 USE_TZ = True
 TIME_ZONE = "UTC"

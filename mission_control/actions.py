@@ -110,10 +110,25 @@ def _destroy(row: JobRow, label: str) -> Outcome:
     """Delete only if the job is still in the state the operator saw (atomic), then let the
     job class clean up after itself (a batch job drops its slice collections)."""
     state = row.raw.get("state")
-    deleted = collection().delete_one({"_id": row.raw["_id"], "state": state}).deleted_count
+    precondition = {"_id": row.raw["_id"], "state": _same_state(state)}
+    deleted = collection().delete_one(precondition).deleted_count
     if not deleted:
         return Outcome(False, f"{label} was not destroyed: it changed state or vanished meanwhile.")
     if row.job is not None:
         row.job.delete()  # the document is gone; this runs the class's own clean-up
     logger.info("job destroyed by mission control", extra={"job_id": row.id})
     return Outcome(True, f"{label} destroyed.")
+
+
+def _same_state(state: Any) -> Any:
+    """A filter on ``state`` matching the value the operator saw.
+
+    A corrupt document's list or object state cannot be matched by equality everywhere (and
+    MongoDB's equality on an array has array semantics); it is matched by its BSON type, which
+    any real state change (always to a string) ends.
+    """
+    if isinstance(state, list):
+        return {"$type": "array"}
+    if isinstance(state, dict):
+        return {"$type": "object"}
+    return state

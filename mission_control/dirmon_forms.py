@@ -63,8 +63,18 @@ class DirmonEntryForm(forms.Form):
             self.fields[PREFIX + name] = field
 
     def property_names(self) -> list[str]:
+        """User-editable fields, except the file's own and those needing another permission.
+
+        A ``requires_permission`` field (e.g. one whose change deletes data) is not offered:
+        the dirmon role must not be a way around that permission.
+        """
         names = self.klass.user_editable_fields()
-        return [n for n in names if n not in ("upload_file_name", "original_file_name")]
+        return [
+            n
+            for n in names
+            if n not in ("upload_file_name", "original_file_name")
+            and not getattr(self.klass._fields[n], "requires_permission", None)
+        ]
 
     def property_fields(self) -> list[Any]:
         return [self[PREFIX + name] for name in self.property_names()]

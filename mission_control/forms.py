@@ -3,6 +3,10 @@
 mongoengine field types map to Django form fields (choices become a select, lists of choices
 a multi-select, dicts and other lists JSON). Django validates the input's type; the job's own
 mongoengine validation then runs, and its errors are shown against the fields they concern.
+
+A field declared with ``requires_permission="destroy_job"`` (e.g. HousekeepingJob's retention
+periods: lowering one deletes jobs) is shown disabled to users without that permission, and a
+posted change to it is refused with an error: editing it would have that field's effect.
 """
 
 from __future__ import annotations
@@ -59,12 +63,34 @@ def form_field_for(name: str, field: Any) -> forms.Field:
 class JobEditForm(forms.Form):
     """Built per job class; ``changes()`` returns only the fields the user changed."""
 
-    def __init__(self, job: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, job: Any, *args: Any, user: Any = None, **kwargs: Any) -> None:
         self.job = job
         initial = {name: getattr(job, name) for name in job.user_editable_fields()}
         super().__init__(*args, initial=initial, **kwargs)
+        #: Field name -> the permission the user lacks to change it.
+        self.locked: dict[str, str] = {}
         for name in job.user_editable_fields():
             self.fields[name] = form_field_for(name, job._fields[name])
+            needed = getattr(job._fields[name], "requires_permission", None)
+            if needed and not (user is not None and user.has_perm(f"mission_control.{needed}")):
+                self.locked[name] = needed
+                self.fields[name].disabled = True
+                self.fields[name].help_text = f"Changing it requires the {needed} permission."
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse (rather than silently ignore) a posted change to a locked field."""
+        cleaned = super().clean() or {}
+        for name, needed in self.locked.items():
+            if name not in self.data:
+                continue
+            field = self.fields[name]
+            try:
+                posted = field.clean(field.widget.value_from_datadict(self.data, {}, name))
+            except forms.ValidationError:
+                posted = self.data.get(name)
+            if posted != field.clean(self.get_initial_for_field(field, name)):
+                self.add_error(name, f"Changing {name} requires the {needed} permission.")
+        return cleaned
 
     def changes(self) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -89,11 +115,26 @@ class JobEditForm(forms.Form):
         except JobValidationError as exc:
             for name, value in before.items():
                 setattr(self.job, name, value)
-            errors = exc.errors or {}
-            for name in changes:
-                if name in errors:
-                    self.add_error(name, str(getattr(errors[name], "message", errors[name])))
-            if not any(name in errors for name in changes):
-                self.add_error(None, str(exc))
+            self.add_job_errors(exc, changes)
             return []
         return sorted(changes)
+
+    def add_job_errors(self, exc: JobValidationError, changes: dict[str, Any]) -> None:
+        """Show each error against the changed field it concerns, else above the form.
+
+        Errors raised by a job's ``clean`` (cron schedule, path allow-list) arrive under
+        ``__all__`` and name their field in ``field_name``.
+        """
+        errors = dict(exc.errors or {})
+        general = errors.pop("__all__", None)
+        general_field = getattr(general, "field_name", None)
+        if general is not None and general_field in changes:
+            errors[general_field] = general
+            general = None
+        shown = False
+        for name in changes:
+            if name in errors:
+                self.add_error(name, str(getattr(errors[name], "message", errors[name])))
+                shown = True
+        if general is not None or not shown:
+            self.add_error(None, str(exc))

@@ -90,9 +90,16 @@ class JobRow:
     job: Any = None
     load_error: str = ""
     class_missing: bool = False
+    #: Base job fields whose stored values have the wrong type (e.g. a list ``state``).
+    unreadable: tuple[str, ...] = ()
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any]) -> JobRow:
+        unreadable = unreadable_fields(raw)
+        if unreadable:
+            fields = ", ".join(unreadable)
+            message = f"the stored document cannot be loaded: unreadable fields {fields}"
+            return cls(raw=raw, load_error=message, unreadable=unreadable)
         try:
             return cls(raw=raw, job=Job._from_son(raw))
         except UnknownJobClassError as exc:
@@ -110,6 +117,8 @@ class JobRow:
     @property
     def load_flag(self) -> str:
         """The short flag shown next to a job this process cannot load."""
+        if self.unreadable:
+            return "unreadable " + ", ".join(self.unreadable)
         return "class not loadable" if self.class_missing else "not loadable"
 
     @property
@@ -136,13 +145,21 @@ class JobRow:
 
     def __getattr__(self, name: str) -> Any:
         # Templates read fields as attributes: row.description, row.priority ...
-        if name.startswith("_") or name in ("raw", "job", "load_error", "class_missing"):
+        if name.startswith("_") or name in (
+            "raw",
+            "job",
+            "load_error",
+            "class_missing",
+            "unreadable",
+        ):
             raise AttributeError(name)
         return self.get(name)
 
     @property
     def display_state(self) -> str:
         """``scheduled`` for a queued job waiting for its run_at."""
+        if "state" in self.unreadable:
+            return "unreadable"
         run_at = as_utc(self.get("run_at"))
         if self.raw.get("state") == "queued" and run_at is not None and run_at > utc_now():
             return "scheduled"
@@ -150,12 +167,32 @@ class JobRow:
 
     @property
     def percent(self) -> int:
+        if "percent_complete" in self.unreadable:
+            return 0
         return max(0, min(100, int(self.get("percent_complete") or 0)))
 
     @property
     def exception_info(self) -> dict[str, Any] | None:
         value = self.raw.get("exception")
         return value if isinstance(value, dict) else None
+
+
+def unreadable_fields(raw: dict[str, Any]) -> tuple[str, ...]:
+    """Base job fields whose stored value does not validate (wrong type, out of range).
+
+    Such a document may come from an older deployment, another tool or a hand-made fix.
+    Mission Control shows it flagged "unreadable" with its raw values (escaped) and offers
+    only Destroy, instead of failing the whole page on it.
+    """
+    bad = []
+    for name, field in Job._fields.items():
+        if name not in raw or raw[name] is None or name in ("_cls", "id"):
+            continue
+        try:
+            field.validate(field.to_python(raw[name]))
+        except Exception:  # any failure to read the value means: not readable
+            bad.append(name)
+    return tuple(bad)
 
 
 def load_row(job_id: str) -> JobRow | None:

@@ -131,6 +131,13 @@ class WorkerRow:
     description: str = ""
 
     @property
+    def job_id_readable(self) -> bool:
+        """Whether the heartbeat's job id is a job id (it is linked only then)."""
+        from mission_control.jobs_data import parse_id
+
+        return parse_id(self.job_id) is not None
+
+    @property
     def seconds(self) -> float:
         started = as_utc(self.started_at)
         return (utc_now() - started).total_seconds() if started else 0.0

@@ -10,11 +10,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, register_converter
 
 from mission_control.views import batch, dirmon, jobs, servers
 
 Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class Int64Converter:
+    """A non-negative integer that fits MongoDB's int64 (slice ids, record indexes).
+
+    A larger number does not match the URL (404) instead of overflowing in pymongo (500).
+    """
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number >= 2**63:
+            raise ValueError(f"{value} does not fit a 64-bit integer")
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(Int64Converter, "int64")
 
 
 def job_patterns(wrap: Wrap) -> list[URLPattern]:
@@ -34,7 +55,7 @@ def job_patterns(wrap: Wrap) -> list[URLPattern]:
 
 
 def batch_patterns(wrap: Wrap) -> list[URLPattern]:
-    record = "<str:job_id>/slices/<int:slice_id>/records/<int:index>/"
+    record = "<str:job_id>/slices/<int64:slice_id>/records/<int64:index>/"
     return [
         path(
             "<str:job_id>/exceptions/",
@@ -47,7 +68,7 @@ def batch_patterns(wrap: Wrap) -> list[URLPattern]:
             name="mission_control_job_failed_slices",
         ),
         path(
-            "<str:job_id>/slices/<int:slice_id>/",
+            "<str:job_id>/slices/<int64:slice_id>/",
             wrap(batch.slice_detail),
             name="mission_control_job_slice",
         ),

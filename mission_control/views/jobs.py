@@ -160,13 +160,14 @@ def _retry_history(row: JobRow) -> list[Any]:
     return []
 
 
+@require(VIEW)
 @require(MANAGE)
 def job_edit(request: HttpRequest, job_id: str) -> HttpResponse:
     row = _get_row(job_id)
     if not row.loadable:
         messages.error(request, f"{row.class_name} {row.id} cannot be edited: {row.load_error}")
         return HttpResponseRedirect(_url(request, "mission_control_job_detail", row.id))
-    form = JobEditForm(row.job, request.POST or None)
+    form = JobEditForm(row.job, request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         changed = form.save()
         if not form.errors:

@@ -125,6 +125,7 @@ class BatchWorker(BatchRecords):
             if self.sub_state is None:
                 self.sub_state = "before"
                 self.rocketjob_persist_transition("before_batch", expected)  # type: ignore[attr-defined]
+            self.rocketjob_check_paths()  # type: ignore[attr-defined]  # see allowed_paths
             self.rocketjob_run_callbacks("before", "batch")  # type: ignore[attr-defined]
             self.before_batch()
         except StateConflictError:

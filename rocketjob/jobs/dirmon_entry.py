@@ -9,8 +9,9 @@ States: ``pending`` (created, not yet watched) -> ``enabled`` <-> ``disabled``; 
 processing raises moves to ``failed`` with the error in ``exception`` (enable it again after
 fixing the cause).
 
-Security: patterns and archive directories must lie inside ``ROCKETJOB["dirmon_allowed_paths"]``
-(resolved, so ``..`` and symlinks cannot escape); with no allowed paths nothing can be enabled.
+Security: patterns, matched files and archive directories must lie inside
+``ROCKETJOB["dirmon_allowed_paths"]`` (see :mod:`rocketjob.allowed_paths`: resolved, so ``..``
+and symlinks cannot escape); with no allowed paths nothing can be enabled.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import mongoengine as me
 from bson import ObjectId
 
+from rocketjob.allowed_paths import PathNotAllowedError, check_allowed
 from rocketjob.connection import register_index_hook
 from rocketjob.exceptions import JobValidationError, RocketJobError
 from rocketjob.fields import UTCDateTimeField
@@ -37,32 +39,8 @@ TRANSITIONS = {
 }
 
 
-class DirmonPathError(RocketJobError, ValueError):
-    """A pattern, file or archive directory is outside the allowed paths."""
-
-
-def allowed_roots() -> list[Path]:
-    from rocketjob.conf import get_settings
-
-    configured = get_settings().dirmon_allowed_paths
-    if isinstance(configured, str):
-        configured = tuple(part for part in configured.split(",") if part.strip())
-    return [Path(os.path.realpath(os.path.expanduser(p.strip()))) for p in configured]
-
-
-def check_allowed(path: str | Path, what: str) -> Path:
-    """The resolved path, or DirmonPathError if it is outside every allowed root."""
-    resolved = Path(os.path.realpath(os.path.expanduser(str(path))))
-    roots = allowed_roots()
-    if not roots:
-        raise DirmonPathError(
-            f"{what} {str(path)!r} is not allowed: no ROCKETJOB['dirmon_allowed_paths'] are set"
-        )
-    if not any(resolved == root or root in resolved.parents for root in roots):
-        raise DirmonPathError(
-            f"{what} {str(path)!r} is outside the allowed paths {[str(r) for r in roots]}"
-        )
-    return resolved
+#: The name Dirmon's callers know; the check itself lives in :mod:`rocketjob.allowed_paths`.
+DirmonPathError = PathNotAllowedError
 
 
 def pattern_directory(pattern: str) -> str:

@@ -7,7 +7,8 @@
     HousekeepingJob.create()                                  # defaults below
     HousekeepingJob.create(failed_retention=30 * 86400, queued_retention=90 * 86400)
 
-Retention is in seconds per state; ``0`` keeps jobs of that state forever.
+Retention is in seconds per state; ``0`` keeps jobs of that state forever. Lowering one
+deletes jobs, so in Mission Control only users holding ``destroy_job`` may edit them.
 
 ============  ==========  ===============================
 state         default     measured from
@@ -48,7 +49,14 @@ RETENTION_DATE_FIELD = {
 
 
 def _retention(default: int | None) -> me.IntField:
-    return me.IntField(default=default, min_value=0, user_editable=True, copy_on_restart=True)
+    # Lowering a retention deletes jobs: editing it needs the permission to destroy them.
+    return me.IntField(
+        default=default,
+        min_value=0,
+        user_editable=True,
+        copy_on_restart=True,
+        requires_permission="destroy_job",
+    )
 
 
 class HousekeepingJob(Cron, Job):

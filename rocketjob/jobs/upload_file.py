@@ -62,7 +62,8 @@ class UploadFileJob(Job):
 
     job_class_name = me.StringField(required=True, user_editable=True)
     properties = me.DictField(user_editable=True)
-    upload_file_name = me.StringField(required=True, user_editable=True)
+    #: Must lie inside ``ROCKETJOB["dirmon_allowed_paths"]`` (see rocketjob.allowed_paths).
+    upload_file_name = me.StringField(required=True, user_editable=True, allowed_path=True)
     original_file_name = me.StringField(user_editable=True)
     #: Id of the job to create (Dirmon names the archived file after it).
     job_id = me.ObjectIdField()

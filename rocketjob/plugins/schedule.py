@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from rocketjob.plugins.job.model import utc_now
 
@@ -43,12 +43,20 @@ class CronSchedule:
                 "day-of-month month day-of-week), optionally a seconds field and a time zone, "
                 "e.g. '0 2 * * * Europe/London'"
             )
-        return cls(expression=expression, zone=zone)
+        parsed = cls(expression=expression, zone=zone)
+        parsed.next_time()  # "0 0 30 2 *" parses but never fires: refuse it here
+        return parsed
 
     def next_time(self, after: datetime | None = None) -> datetime:
         """The first scheduled time strictly after ``after`` (default now), in UTC."""
         start = (after or utc_now()).astimezone(self.zone)
-        value = croniter(self.expression, start).get_next(datetime)
+        try:
+            value = croniter(self.expression, start).get_next(datetime)
+        except CroniterBadDateError as exc:
+            raise InvalidScheduleError(
+                f"invalid cron schedule {self.expression!r}: it never fires (no such date, "
+                "e.g. 30 February or 31 April)"
+            ) from exc
         return _to_utc(value)
 
     def previous_time(self, at: datetime | None = None) -> datetime:

@@ -76,3 +76,11 @@ def test_repeats_on_a_cron_schedule() -> None:
     following = OnDemandJob.objects.get(state="queued")
     assert following.arguments == {"a": 1, "b": 2}
     assert following.callable_name == "tests.add_numbers"
+
+
+@pytest.mark.parametrize("schedule", ["0 0 30 2 *", "0 0 31 4 *"])
+def test_create_refuses_a_cron_schedule_that_never_fires(schedule: str) -> None:
+    with pytest.raises(JobValidationError, match="cron_schedule") as raised:
+        OnDemandJob.create(callable_name="tests.add_numbers", cron_schedule=schedule)
+    assert "never fires" in str(raised.value)
+    assert OnDemandJob.objects.count() == 0

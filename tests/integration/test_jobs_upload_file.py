@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from bson import ObjectId
+from django.conf import settings
+from django.test import override_settings
 
 from rocketjob.connection import slices_db
+from rocketjob.exceptions import JobValidationError
 from rocketjob.jobs import UploadFileJob
 from tests.jobsapp.batch_jobs import CsvBatchJob, EchoBatchJob
 from tests.jobsapp.plugin_jobs import FileNoteJob, work_next
+
+
+@pytest.fixture(autouse=True)
+def allowed_paths(tmp_path: Path) -> Iterator[None]:
+    """The files these tests name lie in ``tmp_path`` (or the fictional ``/data``)."""
+    allowed = {**settings.ROCKETJOB, "dirmon_allowed_paths": [str(tmp_path), "/data"]}
+    with override_settings(ROCKETJOB=allowed):
+        yield
 
 
 def test_batch_job_is_created_with_the_uploaded_file(tmp_path: Path) -> None:
@@ -58,9 +71,11 @@ def test_bad_file_fails_the_upload_job_and_leaves_no_job_or_slices(tmp_path: Pat
     assert f"rocketjob_input_{job_id}" not in slices_db().list_collection_names()
 
 
-def test_properties_must_be_user_editable() -> None:
+def test_properties_must_be_user_editable(tmp_path: Path) -> None:
     upload = UploadFileJob.create(
-        job_class_name="EchoBatchJob", properties={"record_count": 5}, upload_file_name="/x"
+        job_class_name="EchoBatchJob",
+        properties={"record_count": 5},
+        upload_file_name=str(tmp_path / "x"),
     )
     work_next()
     upload.reload()
@@ -79,3 +94,87 @@ def test_a_retry_after_the_job_was_created_does_not_create_it_twice(tmp_path: Pa
     work_next()  # completes (and, destroy_on_complete, removes) the upload job
     assert upload.perform() == job_id  # as a retried attempt would
     assert EchoBatchJob.objects.count() == 1
+
+
+# -- the allow-list (issue 11, item 1) ----------------------------------------------------
+@pytest.fixture
+def allow_only(tmp_path: Path) -> Iterator[Path]:
+    """Allow ``tmp_path/incoming`` only; ``tmp_path/shadow`` is a secret outside it."""
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (tmp_path / "shadow").write_text("root:SECRET\n")
+    allowed = {**settings.ROCKETJOB, "dirmon_allowed_paths": [str(incoming)]}
+    with override_settings(ROCKETJOB=allowed):
+        yield incoming
+
+
+def test_create_refuses_a_file_outside_the_allowed_paths(allow_only: Path) -> None:
+    with pytest.raises(JobValidationError, match="outside the allowed paths"):
+        UploadFileJob.create(
+            job_class_name="EchoBatchJob", upload_file_name=str(allow_only.parent / "shadow")
+        )
+    with pytest.raises(JobValidationError, match="outside the allowed paths"):
+        UploadFileJob.create(
+            job_class_name="EchoBatchJob", upload_file_name=str(allow_only / ".." / "shadow")
+        )
+    assert UploadFileJob.objects.count() == 0
+
+
+def test_set_fields_refuses_a_file_outside_the_allowed_paths(allow_only: Path) -> None:
+    good = allow_only / "rows.txt"
+    good.write_text("a\n")
+    upload = UploadFileJob.create(
+        job_class_name="EchoBatchJob", upload_file_name=str(good), run_at=None
+    )
+    with pytest.raises(JobValidationError, match="outside the allowed paths"):
+        upload.set_fields(upload_file_name=str(allow_only.parent / "shadow"))
+    stored = UploadFileJob._get_collection().find_one({"_id": upload.pk})
+    assert stored["upload_file_name"] == str(good)
+
+
+def test_a_symlink_escaping_the_allowed_directory_is_refused(allow_only: Path) -> None:
+    link = allow_only / "looks-fine.txt"
+    link.symlink_to(allow_only.parent / "shadow")
+    with pytest.raises(JobValidationError, match="outside the allowed paths"):
+        UploadFileJob.create(job_class_name="EchoBatchJob", upload_file_name=str(link))
+
+
+def test_without_allowed_paths_no_file_can_be_named(tmp_path: Path) -> None:
+    source = tmp_path / "rows.txt"
+    source.write_text("a\n")
+    none_allowed = {**settings.ROCKETJOB, "dirmon_allowed_paths": []}
+    with (
+        override_settings(ROCKETJOB=none_allowed),
+        pytest.raises(JobValidationError, match="no ROCKETJOB"),
+    ):
+        UploadFileJob.create(job_class_name="EchoBatchJob", upload_file_name=str(source))
+
+
+def test_worker_refuses_a_path_changed_behind_the_apps_back(allow_only: Path) -> None:
+    good = allow_only / "rows.txt"
+    good.write_text("a\n")
+    upload = UploadFileJob.create(job_class_name="EchoBatchJob", upload_file_name=str(good))
+    secret = str(allow_only.parent / "shadow")
+    UploadFileJob._get_collection().update_one(
+        {"_id": upload.pk}, {"$set": {"upload_file_name": secret}}
+    )
+    work_next()
+    upload.reload()
+    assert upload.state == "failed"
+    assert "outside the allowed paths" in upload.exception.message
+    assert EchoBatchJob.objects.count() == 0
+    for name in slices_db().list_collection_names():
+        assert "SECRET" not in repr(list(slices_db()[name].find()))
+
+
+def test_batch_worker_refuses_a_path_changed_behind_the_apps_back(allow_only: Path) -> None:
+    from tests.jobsapp.batch_jobs import ReportPathBatchJob
+
+    job = ReportPathBatchJob.create_from_upload(["a", "b"], report_path=str(allow_only / "r"))
+    ReportPathBatchJob._get_collection().update_one(
+        {"_id": job.pk}, {"$set": {"report_path": str(allow_only.parent / "shadow")}}
+    )
+    work_next()
+    job.reload()
+    assert job.state == "failed"
+    assert "outside the allowed paths" in job.exception.message

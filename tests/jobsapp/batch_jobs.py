@@ -198,3 +198,16 @@ class EncryptedBatchJob(Batch, Job):
 
     def perform(self, record: dict[str, object]) -> list[Result]:
         return [Result("main", record), Result("plain", record["secret"])]
+
+
+class ReportPathBatchJob(Batch, Job):
+    """A batch job with a user-settable path (checked against the allow-list) and a field
+    whose change needs the destroy permission."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=10)]
+    report_path = me.StringField(user_editable=True, allowed_path=True)
+    keep_days = me.IntField(user_editable=True, requires_permission="destroy_job")
+
+    def perform(self, record: object) -> object:
+        return record

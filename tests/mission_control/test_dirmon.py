@@ -163,3 +163,22 @@ def test_entry_data_is_escaped(make_client, inbox):
     for url in (DIRMON, f"{DIRMON}{entry.pk}/", f"{DIRMON}{entry.pk}/edit/"):
         html = client.get(url).content.decode()
         assert "<script>alert(" not in html and "&lt;script&gt;alert(" in html
+
+
+def test_properties_that_need_another_permission_are_not_offered(make_client, inbox):
+    client = make_client("dirmon")
+    url = f"{DIRMON}new/?job_class_name=ReportPathBatchJob"
+    form = client.get(url).content.decode()
+    assert 'name="property_report_path"' in form
+    assert 'name="property_keep_days"' not in form
+    response = client.post(
+        url,
+        {
+            "name": "reports",
+            "pattern": str(inbox / "*.txt"),
+            "archive_directory": "archive",
+            "property_keep_days": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert "keep_days" not in DirmonEntry.objects.get(name="reports").properties

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -129,3 +131,77 @@ def test_state_changes_require_csrf(make_client):
     edit = client.post(f"{LIST}{job.pk}/edit/", {"description": "x", "priority": "1"})
     assert edit.status_code == 403
     assert state_of(job) == "failed"
+
+
+# -- issue 11, items 2 and 3 -------------------------------------------------------------
+def housekeeping_job():
+    from rocketjob.jobs import HousekeepingJob
+
+    return HousekeepingJob.create()
+
+
+def housekeeping_form(**changes: str) -> dict[str, str]:
+    values = {
+        "description": "housekeeping",
+        "priority": "25",
+        "log_level": "",
+        "run_at": "",
+        "throttle_group": "",
+        "cron_schedule": "*/15 * * * * UTC",
+        "completed_retention": str(7 * 86400),
+        "aborted_retention": str(7 * 86400),
+        "failed_retention": str(14 * 86400),
+        "paused_retention": "",
+        "queued_retention": "",
+        "destroy_zombies": "on",
+    }
+    values.update(changes)
+    return values
+
+
+def test_manager_without_destroy_cannot_edit_retention_fields(make_client):
+    job = housekeeping_job()
+    client = make_client("manager")
+    html = client.get(f"{LIST}{job.pk}/edit/").content.decode()
+    assert re.search(r'<input type="number" name="failed_retention"[^>]*disabled', html)
+    assert "requires the destroy_job permission" in html
+    response = client.post(
+        f"{LIST}{job.pk}/edit/", housekeeping_form(failed_retention="1", queued_retention="1")
+    )
+    assert response.status_code == 400
+    assert "requires the destroy_job permission" in response.content.decode()
+    raw = Job._get_collection().find_one({"_id": job.pk})
+    assert raw["failed_retention"] == 14 * 86400
+    assert raw.get("queued_retention") is None
+
+
+def test_manager_may_still_edit_the_other_fields_of_housekeeping(make_client):
+    job = housekeeping_job()
+    response = make_client("manager").post(f"{LIST}{job.pk}/edit/", housekeeping_form(priority="9"))
+    assert response.status_code == 302
+    raw = Job._get_collection().find_one({"_id": job.pk})
+    assert (raw["priority"], raw["failed_retention"]) == (9, 14 * 86400)
+    # A browser does not submit disabled inputs at all: the stored values stay.
+    locked = {"completed_retention", "aborted_retention", "failed_retention"}
+    without = {k: v for k, v in housekeeping_form(priority="8").items() if k not in locked}
+    assert make_client("manager").post(f"{LIST}{job.pk}/edit/", without).status_code == 302
+    raw = Job._get_collection().find_one({"_id": job.pk})
+    assert (raw["priority"], raw["failed_retention"]) == (8, 14 * 86400)
+
+
+def test_destroy_permission_allows_editing_retention_fields(make_client):
+    job = housekeeping_job()
+    response = make_client("admin").post(
+        f"{LIST}{job.pk}/edit/", housekeeping_form(failed_retention="60")
+    )
+    assert response.status_code == 302
+    assert Job._get_collection().find_one({"_id": job.pk})["failed_retention"] == 60
+
+
+def test_job_edit_requires_view_job_as_well_as_manage_job(make_client):
+    job = factories.queued(description="old")
+    client = make_client(None, perms=["manage_job"])
+    assert client.get(f"{LIST}{job.pk}/edit/").status_code == 403
+    response = client.post(f"{LIST}{job.pk}/edit/", {"description": "new", "priority": "50"})
+    assert response.status_code == 403
+    assert Job._get_collection().find_one({"_id": job.pk})["description"] == "old"

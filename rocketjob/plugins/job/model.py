@@ -5,6 +5,10 @@ arguments as attributes, so they can be declared on any field):
 
 * ``user_editable=True``: Mission Control's edit form and Dirmon properties may set it.
 * ``copy_on_restart=True``: copied into the next instance when a Cron job schedules itself.
+* ``allowed_path=True``: a file path the job reads or writes; it must lie inside the allow-list
+  (:mod:`rocketjob.allowed_paths`), checked when set and again before ``perform``.
+* ``requires_permission="destroy_job"``: editing the field has that effect, so Mission
+  Control's edit form lets only users holding that permission change it.
 """
 
 from __future__ import annotations
@@ -92,11 +96,40 @@ class JobModel:
     _fields: dict[str, Any]
     pk: Any
     id: Any
+    _get_changed_fields: Any
 
     @classmethod
     def user_editable_fields(cls) -> list[str]:
         """Names of the fields Mission Control may edit."""
         return [name for name, f in cls._fields.items() if getattr(f, "user_editable", False)]
+
+    @classmethod
+    def allowed_path_fields(cls) -> list[str]:
+        """Names of the fields holding a path that must lie inside the allow-list."""
+        return [name for name, f in cls._fields.items() if getattr(f, "allowed_path", False)]
+
+    def rocketjob_check_paths(self, changed_only: bool = False) -> None:
+        """Raise PathNotAllowedError for a path field outside the allow-list.
+
+        ``changed_only``: check only fields set since loading (all of them on a new job), so a
+        stored job whose path is no longer allowed can still be failed or aborted.
+        """
+        from rocketjob.allowed_paths import check_allowed
+
+        changed = set(self._get_changed_fields()) if changed_only and self.pk else None
+        for name in self.allowed_path_fields():
+            value = getattr(self, name, None)
+            if value and (changed is None or name in changed):
+                check_allowed(value, name)
+
+    def clean(self) -> None:
+        from rocketjob.allowed_paths import PathNotAllowedError
+
+        super().clean()  # type: ignore[misc]
+        try:
+            self.rocketjob_check_paths(changed_only=True)
+        except PathNotAllowedError as exc:
+            raise me.ValidationError(str(exc), field_name=exc.what) from exc
 
     @classmethod
     def copy_on_restart_fields(cls) -> list[str]:

@@ -206,7 +206,13 @@ def _object_id(value: Any) -> Any:
 
 
 def _describe(exc: me.ValidationError) -> str:
+    """``field: message; ...``; an error from ``clean`` is labelled with its ``field_name``."""
     errors = exc.to_dict() if exc.errors else {}
     if not errors:
         return exc.message
-    return "; ".join(f"{name}: {message}" for name, message in sorted(errors.items()))
+    parts = []
+    for name, message in sorted(errors.items()):
+        if name == "__all__":
+            name = getattr(exc.errors.get("__all__"), "field_name", None) or ""
+        parts.append(f"{name}: {message}" if name else str(message))
+    return "; ".join(parts)

@@ -91,7 +91,12 @@ class WorkerMixin:
         return result
 
     def rocketjob_run_perform(self) -> Any:
-        """perform() inside the before/around/after perform callbacks."""
+        """perform() inside the before/around/after perform callbacks.
+
+        Path fields are checked first: the stored document may have been changed behind the
+        application's back since it was validated.
+        """
+        self.rocketjob_check_paths()  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
         result = self.rocketjob_run_around("perform", self.perform)  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("after", "perform")  # type: ignore[attr-defined]

@@ -1,0 +1,132 @@
+"""Bad input gets a clear answer, never a 500 (issue 11, item 4).
+
+Corrupt documents are written with raw pymongo: that is how they reach a real database (an
+older deployment, a hand-made fix, another tool), and Mission Control must still render them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from bson import ObjectId
+
+from rocketjob.job import Job
+from rocketjob.plugins.job.model import utc_now
+from rocketjob.runtime.server import Server
+from tests.mission_control import factories
+
+LIST = "/admin/mission_control/job/"
+SERVERS = "/admin/mission_control/server/"
+TOO_BIG = "9223372036854775808"  # 2**63: does not fit the int64 a slice id is stored as
+HOSTILE = "<script>alert(1)</script>"
+
+
+# -- slice ids beyond int64 ---------------------------------------------------------------
+@pytest.fixture
+def batch_job():
+    return factories.failed_batch(["a", "bad 1", "c"])
+
+
+@pytest.mark.parametrize("suffix", ["", "records/0/edit/", "records/0/delete/"])
+def test_slice_id_beyond_int64_is_not_found(make_client, batch_job, suffix):
+    client = make_client("admin")
+    url = f"{LIST}{batch_job.pk}/slices/{TOO_BIG}/{suffix}"
+    assert client.get(url).status_code == 404
+    if suffix:
+        assert client.post(url, {"record": '"x"'}).status_code == 404
+
+
+def test_record_index_beyond_int64_is_not_found(make_client, batch_job):
+    url = f"{LIST}{batch_job.pk}/slices/1/records/{TOO_BIG}/edit/"
+    assert make_client("admin").get(url).status_code == 404
+
+
+# -- cron schedules that never fire -------------------------------------------------------
+@pytest.mark.parametrize("schedule", ["0 0 30 2 *", "0 0 31 4 *"])
+def test_edit_form_refuses_a_schedule_that_never_fires(make_client, schedule):
+    from rocketjob.jobs import OnDemandJob
+
+    job = OnDemandJob.create(callable_name="tests.add_numbers")
+    response = make_client("manager").post(
+        f"{LIST}{job.pk}/edit/",
+        {
+            "callable_name": "tests.add_numbers",
+            "arguments": "{}",
+            "cron_schedule": schedule,
+            "priority": "50",
+            "retry_limit": "0",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_cron_schedule_error"' in html and "never" in html
+    assert not Job._get_collection().find_one({"_id": job.pk}).get("cron_schedule")
+
+
+# -- stored documents Mission Control cannot read ------------------------------------------
+def insert_raw_job(**fields) -> ObjectId:
+    doc = {"_cls": "Job.NoopJob", "priority": 50, "created_at": utc_now(), **fields}
+    return Job._get_collection().insert_one(doc).inserted_id
+
+
+def test_running_list_renders_a_string_percent_complete(make_client):
+    job_id = insert_raw_job(state="running", percent_complete=HOSTILE, description=HOSTILE)
+    response = make_client("admin").get(LIST)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert str(job_id) in html
+    assert "unreadable" in html
+    assert HOSTILE not in html and "&lt;script&gt;" in html
+    detail = make_client("view").get(f"{LIST}{job_id}/")
+    assert detail.status_code == 200 and HOSTILE not in detail.content.decode()
+
+
+def test_lists_and_destroy_render_a_list_state(make_client):
+    job_id = insert_raw_job(state=["running", HOSTILE], description="listy")
+    client = make_client("admin")
+    for url in (LIST, f"{LIST}state/all/", f"{LIST}{job_id}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "unreadable" in html and HOSTILE not in html
+    confirm = client.get(f"{LIST}{job_id}/action/destroy/")
+    assert confirm.status_code == 200 and HOSTILE not in confirm.content.decode()
+    destroyed = client.post(f"{LIST}{job_id}/action/destroy/", follow=True)
+    assert destroyed.status_code == 200 and HOSTILE not in destroyed.content.decode()
+    assert "destroyed" in destroyed.content.decode()
+    assert Job._get_collection().find_one({"_id": job_id}) is None
+    bulk = client.post(
+        f"{LIST}bulk/", {"action": "destroy", "_selected_action": [f"{job_id}:running"]}
+    )
+    assert bulk.status_code == 200 and HOSTILE not in bulk.content.decode()
+
+
+def test_active_workers_render_a_job_id_with_a_slash(make_client):
+    server = Server.register("web1:1", max_workers=2)
+    Server._get_collection().update_one(
+        {"_id": server.pk},
+        {
+            "$set": {
+                "heartbeat": {
+                    "updated_at": utc_now(),
+                    "workers": 1,
+                    "active": [
+                        {
+                            "worker_name": "web1:1:0",
+                            "job_id": f"../../{HOSTILE}/x",
+                            "job_class": "Job.NoopJob",
+                            "started_at": utc_now(),
+                        }
+                    ],
+                }
+            }
+        },
+    )
+    insert_raw_job(state="running", description="home page too")
+    client = make_client("admin")
+    for url in (f"{SERVERS}workers/", LIST, f"{SERVERS}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert HOSTILE not in html
+    workers = client.get(f"{SERVERS}workers/").content.decode()
+    assert 'data-worker="web1:1:0"' in workers and "unreadable" in workers
