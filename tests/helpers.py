@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -47,3 +47,17 @@ def gzip_cut_short() -> bytes:
     rows = "".join(f"r{i},{i * 7919 % 10007}\n" for i in range(5000))
     data = gzip.compress(f"Name,Amount\n{rows}".encode())
     return data[: len(data) // 2]
+
+
+def stored_documents() -> dict[str, list[Any]]:
+    """Every document of every collection of the jobs and slices databases, in ``_id`` order:
+    jobs, servers, Dirmon entries, events and slices. Equal before and after a request means
+    the request changed nothing."""
+    from rocketjob.connection import jobs_db, slices_db
+
+    state: dict[str, list[Any]] = {}
+    for database in (jobs_db(), slices_db()):
+        for name in sorted(database.list_collection_names()):
+            documents = database[name].find({}, sort=[("_id", 1)])
+            state[f"{database.name}.{name}"] = list(documents)
+    return state

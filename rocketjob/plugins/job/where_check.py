@@ -58,7 +58,8 @@ def check_where(where: Any, source: str = "--where", *, collection: Any = None) 
 
         collection = Job._get_collection()
     try:
-        next(iter(collection.find(where, projection={"_id": 1}).limit(1)), None)
+        # Inside one $and, as the claim uses it: a server may parse a term differently there.
+        next(iter(collection.find({"$and": [where]}, projection={"_id": 1}).limit(1)), None)
     except OperationFailure as exc:
         message = (exc.details or {}).get("errmsg") or str(exc)
         raise InvalidWhereFilterError(f"{source} is refused by the database: {message}") from exc
