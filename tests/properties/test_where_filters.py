@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rocketjob.job import Job
 from rocketjob.plugins.job.where_check import FIELD_OPERATORS, TOP_LEVEL, check_where
 from rocketjob.plugins.job.where_check import InvalidWhereFilterError as Refused
-from rocketjob.plugins.job.worker import ClaimFilter
+from rocketjob.runtime.claim_filter import ClaimFilter
 from tests.properties.strategies import budget
 
 OPERATORS = sorted(FIELD_OPERATORS | TOP_LEVEL | {"$where", "$bogus", "$"})

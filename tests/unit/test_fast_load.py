@@ -37,7 +37,13 @@ def test_a_claimed_plain_job_is_built_like_from_son() -> None:
 
 
 def test_missing_fields_get_their_defaults_and_changes_are_tracked() -> None:
-    son = {"_id": ObjectId(), "_cls": KeptJob._class_name, "state": "running"}
+    # created_at is given: its default is the time of building, which differs between builds.
+    son = {
+        "_id": ObjectId(),
+        "_cls": KeptJob._class_name,
+        "state": "running",
+        "created_at": datetime.now(UTC),
+    }
     fast = load_scalar_document(KeptJob, dict(son))
     assert fast is not None
     _same(fast, KeptJob._from_son(dict(son)))
@@ -50,3 +56,13 @@ def test_documents_with_containers_or_unknown_keys_take_the_generic_path() -> No
     son["exception"] = {"class_name": "E", "message": "m"}
     assert load_scalar_document(SimpleJob, son) is None
     assert load_scalar_document(SimpleJob, {**_stored(SimpleJob), "bogus": 1}) is None
+
+
+def test_an_empty_container_default_keeps_the_fast_path_and_tracks_changes() -> None:
+    son = _stored(SimpleJob)
+    son.pop("trace_context", None)  # a job enqueued without a trace stores none
+    fast = load_scalar_document(SimpleJob, dict(son))
+    assert fast is not None
+    _same(fast, SimpleJob._from_son(dict(son)))
+    fast.trace_context["traceparent"] = "00-x"
+    assert [f for f in fast._get_changed_fields() if f.startswith("trace_context")]

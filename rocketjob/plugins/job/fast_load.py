@@ -54,10 +54,16 @@ def load_scalar_document(klass: Any, son: dict[str, Any]) -> Any | None:
             value = None if field.null else field.default
             if callable(value):
                 value = value()
-            if value is not None and not isinstance(field, SCALAR_FIELDS):
-                return None  # a container default (list, dict): leave it to mongoengine
+            empty_container = isinstance(value, (dict, list)) and not value
+            if value is not None and not isinstance(field, SCALAR_FIELDS) and not empty_container:
+                # A non-empty container default: leave it to mongoengine. An empty one (e.g.
+                # ``trace_context`` of a job enqueued without a trace) is stored as __init__
+                # stores it; the field's descriptor wraps it for change tracking when read.
+                return None
         elif isinstance(field, SCALAR_FIELDS):
             value = field.to_python(value)
+        elif isinstance(value, (dict, list)) and not value:
+            value = type(value)()  # an empty container, as to_python gives it
         else:
             return None
         data[name] = value
