@@ -29,6 +29,7 @@ __all__ = [
     "LedgerBatchJob",
     "LedgerJob",
     "RetryFailingJob",
+    "RetrySelectiveJob",
     "SingletonCronJob",
     "SingletonNoopJob",
     "WindowJob",
@@ -83,6 +84,22 @@ class RetryFailingJob(Retry, Job):
 
     def perform(self) -> None:
         raise ConnectionError("flaky service is down")
+
+
+class RetrySelectiveJob(Retry, Job):
+    """Retries connection problems only, never a ConnectionRefusedError; spreads retries."""
+
+    destroy_on_complete = False
+    retry_limit = 5
+    retry_jitter = 0.5
+    retry_on = (ConnectionError, TimeoutError)
+    dont_retry_on = (ConnectionRefusedError,)
+    raise_as = me.StringField(default="ConnectionResetError")
+
+    def perform(self) -> None:
+        import builtins
+
+        raise getattr(builtins, self.raise_as)(f"raised {self.raise_as}")
 
 
 class WindowJob(ProcessingWindow, Job):
