@@ -12,6 +12,7 @@ from rocketjob import (
     Singleton,
     ThrottleDependentJobs,
     Transaction,
+    Unique,
     throttle,
 )
 from rocketjob.batch import Batch, InputCategory
@@ -32,6 +33,8 @@ __all__ = [
     "RetrySelectiveJob",
     "SingletonCronJob",
     "SingletonNoopJob",
+    "UniqueImportJob",
+    "UniqueMonthJob",
     "WindowJob",
     "work_next",
 ]
@@ -73,6 +76,33 @@ class SingletonCronJob(Singleton, Cron, Job):
 
     destroy_on_complete = False
     cron_schedule = "0 * * * *"
+
+    def perform(self) -> None:
+        return None
+
+
+class UniqueImportJob(Unique, Job):
+    """One live job per customer and file; a duplicate create raises."""
+
+    destroy_on_complete = False
+    unique_fields = ("customer_id", "file_name")
+    customer_id = me.IntField()
+    file_name = me.StringField()
+    note = me.StringField()
+
+    def perform(self) -> None:
+        return None
+
+
+class UniqueMonthJob(Unique, Job):
+    """One live job per month of ``day`` (a key function); a duplicate create returns it."""
+
+    destroy_on_complete = False
+    unique_on_duplicate = "return_existing"
+    day = me.StringField()  # YYYY-MM-DD
+
+    def unique_key(self) -> str:
+        return self.day[:7]
 
     def perform(self) -> None:
         return None
