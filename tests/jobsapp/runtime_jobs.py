@@ -44,6 +44,29 @@ class RuntimeJob(Job):
         jobs_db()[kind].insert_one({"job_id": str(self.pk), "worker": self.worker_name})
 
 
+PERFORM_ENDS = "runtime_perform_ends"
+
+
+class CheckpointJob(RuntimeJob):
+    """Calls ``checkpoint()`` before each of ``steps`` short steps, then sleeps ``tail_seconds``
+    past its last checkpoint; records its start (PERFORMS) and its end (PERFORM_ENDS)."""
+
+    pausable = True
+    checkpoints = True
+    checkpoint_seconds = 0.2
+    steps = me.IntField(default=100, user_editable=True)
+    step_seconds = me.FloatField(default=0.05)
+    tail_seconds = me.FloatField(default=0.0)
+
+    def perform(self) -> None:
+        self._record(PERFORMS)
+        for _ in range(self.steps):
+            self.checkpoint()
+            time.sleep(self.step_seconds)
+        time.sleep(self.tail_seconds)
+        self._record(PERFORM_ENDS)
+
+
 class RuntimeFailJob(Job):
     destroy_on_complete = False
 
@@ -55,4 +78,4 @@ class RuntimeLowPriorityJob(RuntimeJob):
     """Same behaviour; a second class for include/exclude filters."""
 
 
-__all__ = ["RuntimeFailJob", "RuntimeJob", "RuntimeLowPriorityJob"]
+__all__ = ["CheckpointJob", "RuntimeFailJob", "RuntimeJob", "RuntimeLowPriorityJob"]

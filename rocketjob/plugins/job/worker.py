@@ -15,8 +15,9 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from rocketjob.exceptions import StateConflictError, UnknownJobClassError
+from rocketjob.exceptions import InvalidTransitionError, StateConflictError, UnknownJobClassError
 from rocketjob.plugins.job.claim_filter import ClaimFilter
+from rocketjob.plugins.job.interrupt import JobInterrupted, release_paused
 from rocketjob.plugins.job.model import utc_now
 
 
@@ -269,7 +270,27 @@ class WorkerMixin:
                 continue
         for hook in _dead_server_hooks:
             requeued += hook(cls, server_name)
+        cls.rocketjob_release_paused_of(prefix)
         return requeued
+
+    @classmethod
+    def rocketjob_release_paused_of(cls, worker_prefix: str) -> int:
+        """Give up plain jobs paused while workers matching ``worker_prefix`` ran them.
+
+        Their worker is gone before reaching a checkpoint: without this, ``resume`` would
+        move them back to ``running`` under a worker that no longer exists.
+        """
+        from rocketjob.document import registered_job_classes
+
+        released = 0
+        collection = cls._get_collection()  # type: ignore[attr-defined]
+        held = {"state": "paused", "worker_name": {"$regex": worker_prefix}}
+        for raw in list(collection.find(held, {"_id": 1, "_cls": 1, "worker_name": 1})):
+            klass = registered_job_classes().get(raw.get("_cls", ""))
+            if klass is None or getattr(klass, "rocketjob_is_batch", False):
+                continue  # batch jobs keep their starter; their slices are re-queued
+            released += int(release_paused(collection, raw["_id"], raw["worker_name"]))
+        return released
 
     def rocketjob_release(self, throttled_by: str) -> None:
         """Put a claimed job back in the queue because ``throttled_by`` holds."""
@@ -307,18 +328,49 @@ class WorkerMixin:
         Control) wins: the conflict is logged and the job is left as they set it.
         """
         logger = self.logger  # type: ignore[attr-defined]
+        self.rocketjob_checkpoint_start(worker_name)  # type: ignore[attr-defined]
         try:
             with logger.measure("perform"):
                 self.rocketjob_start_claimed()
                 self.rocketjob_run_perform()
+        except JobInterrupted as stopped:
+            self.rocketjob_stopped_at_checkpoint(stopped, worker_name)
+            return
         except Exception as exc:
             logger.exception("perform raised %s", type(exc).__name__)
             self.rocketjob_fail_safely(exc, worker_name)
             return
+        finally:
+            self.rocketjob_checkpoint_start(None)  # type: ignore[attr-defined]
+        self.rocketjob_complete_claimed(worker_name)
+
+    def rocketjob_complete_claimed(self, worker_name: str) -> None:
+        """Complete after perform returned; a job paused meanwhile completes too.
+
+        A pause that came after perform's last checkpoint found the work done: the job is
+        completed from ``paused`` (still held by this worker), not left paused with its
+        completion dropped. Any other change made meanwhile (abort, fail) wins.
+        """
+        logger = self.logger  # type: ignore[attr-defined]
         try:
             self.fire("complete", precondition={"worker_name": worker_name})  # type: ignore[attr-defined]
         except StateConflictError as conflict:
-            logger.warning("not completed: %s", conflict)
+            if conflict.actual != "paused" or self.worker_name != worker_name:
+                logger.warning("not completed: %s", conflict)
+                return
+            logger.info("paused after its last checkpoint: completing it")
+            try:
+                self.fire("complete", precondition={"worker_name": worker_name})  # type: ignore[attr-defined]
+            except (StateConflictError, InvalidTransitionError) as again:
+                logger.warning("not completed: %s", again)
+
+    def rocketjob_stopped_at_checkpoint(self, stopped: JobInterrupted, worker_name: str) -> None:
+        """perform stopped at a checkpoint: leave the job as the operator set it."""
+        logger = self.logger  # type: ignore[attr-defined]
+        if stopped.state == "paused" and self.rocketjob_release_paused(worker_name):  # type: ignore[attr-defined]
+            logger.info("paused at a checkpoint; resume re-queues it")
+            return
+        logger.info("left as the operator set it: %s", stopped)
 
     def rocketjob_fail_safely(self, exc: BaseException, worker_name: str) -> None:
         try:
