@@ -135,6 +135,7 @@ def _details(row: JobRow) -> list[tuple[str, Any]]:
         "worker_name",
         "throttle_group",
         "throttled_by",
+        "time_limit",
         "log_level",
         "destroy_on_complete",
     )

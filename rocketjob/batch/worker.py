@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from pymongo.errors import ConnectionFailure, PyMongoError
@@ -76,7 +77,10 @@ class BatchWorker(BatchRecords):
 
     # -- entry point from the runtime -----------------------------------------------------
     def rocketjob_work(
-        self, worker_name: str, should_stop: Callable[[], bool] | None = None
+        self,
+        worker_name: str,
+        should_stop: Callable[[], bool] | None = None,
+        perform_window: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         stop = should_stop or (lambda: False)
         try:

@@ -11,12 +11,12 @@ rebalance starts a replacement, which first re-queues any job its predecessor ha
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import random
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,11 +26,17 @@ from pymongo.errors import PyMongoError
 
 from rocketjob import signals
 from rocketjob.conf import RocketJobSettings
-from rocketjob.exceptions import InvalidTransitionError, StateConflictError, UnknownJobClassError
+from rocketjob.exceptions import (
+    InvalidTransitionError,
+    StateConflictError,
+    TimeLimitExceeded,
+    UnknownJobClassError,
+)
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.plugins.job.worker import ClaimFilter
 from rocketjob.runtime import completion
 from rocketjob.runtime.backoff import Backoff, retry_db
+from rocketjob.runtime.time_limit import PerformWindow, TimeLimitWatch, async_raise
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +68,7 @@ class Worker:
         settings: RocketJobSettings,
         claim_filter: ClaimFilter,
         start_delay: float = 0.0,
+        on_abandoned: Callable[[Worker], None] | None = None,
     ) -> None:
         self.server_name = server_name
         self.index = index
@@ -72,6 +79,10 @@ class Worker:
         self.current: CurrentJob | None = None
         self.crashed: BaseException | None = None
         self.killed = False
+        #: Left stuck in a job past its time limit; the pool replaced it (time_limit.py).
+        self.abandoned = False
+        self.on_abandoned = on_abandoned
+        self._window = PerformWindow()
         self.idle = False  # waiting for its next poll: nothing was claimable
         self._claim_failures = 0
         self._stop = threading.Event()
@@ -106,10 +117,7 @@ class Worker:
         ident = self.thread.ident
         if ident is None or not self.thread.is_alive():
             return False
-        changed = ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(ident), ctypes.py_object(WorkerKilled)
-        )
-        return bool(changed == 1)
+        return async_raise(ident, WorkerKilled)
 
     def should_stop(self) -> bool:
         return self._stop.is_set()
@@ -219,8 +227,22 @@ class Worker:
         # Django gives each thread its own SQL connections; like a request, a job starts and
         # ends by dropping connections that are broken or past CONN_MAX_AGE.
         close_old_connections()
+        limit = job.rocketjob_time_limit_seconds()
+        watch = None
+        if limit:
+            watch = TimeLimitWatch(
+                limit,
+                self.settings.time_limit_grace_seconds,
+                self._window,
+                lambda: self._abandon(job, limit),
+                str(job.pk),
+            )
         try:
-            job.rocketjob_work(self.name, should_stop)
+            job.rocketjob_work(self.name, should_stop, self._window.open if watch else None)
+        except TimeLimitExceeded:
+            # Raised just as perform returned (the watchdog fired at the same moment): the
+            # job's outcome is already recorded.
+            logger.warning("time limit reached as perform ended", extra={"job_id": str(job.pk)})
         except PyMongoError as exc:
             from rocketjob.runtime import health
 
@@ -235,8 +257,38 @@ class Worker:
             )
             logger.info("finished job after outage: %s", done, extra={"job_id": str(job.pk)})
         finally:
+            if watch is not None:
+                watch.cancel()
             self.current = None
             close_old_connections()
+
+    def _abandon(self, job: Any, limit: float) -> None:
+        """Called by the watchdog when perform ignored TimeLimitExceeded (blocked in C code).
+
+        The job is failed here, before the pool starts a replacement thread with this
+        worker's name (whose recovery would otherwise re-queue the job the stuck thread still
+        runs). This thread is told to stop: it exits once its C call returns.
+        """
+        from rocketjob.job import Job
+
+        self.abandoned = True
+        self._stop.set()
+        job.rocketjob_abandoned = True  # the stuck thread must record nothing later
+        job_id = job.pk
+        error = TimeLimitExceeded(
+            f"job {job_id} ran past its time limit of {limit} s and did not stop within "
+            f"{self.settings.time_limit_grace_seconds} s; its worker thread was abandoned"
+        )
+        try:
+            Job.load(job_id).fire("fail", exception=error, worker_name=self.name)
+        except (StateConflictError, InvalidTransitionError, UnknownJobClassError) as exc:
+            logger.info("abandoned job changed meanwhile: %s", exc, extra={"job_id": str(job_id)})
+        except Job.DoesNotExist:
+            pass
+        except PyMongoError as exc:
+            logger.warning("could not fail abandoned job %s: %s", job_id, exc)
+        if self.on_abandoned is not None:
+            self.on_abandoned(self)
 
     def _recover(self, what: str) -> None:
         try:

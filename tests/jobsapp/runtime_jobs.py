@@ -7,7 +7,7 @@ from pathlib import Path
 
 import mongoengine as me
 
-from rocketjob import Job, after
+from rocketjob import Job, Retry, after
 
 PERFORMS = "runtime_performs"
 COMPLETIONS = "runtime_completions"
@@ -67,6 +67,26 @@ class CheckpointJob(RuntimeJob):
         self._record(PERFORM_ENDS)
 
 
+class TimeLimitJob(RuntimeJob):
+    """Runs ``sleep_seconds`` in short Python steps, or (``blocked``) in one ``time.sleep``,
+    a call in C that an exception raised into the thread cannot interrupt."""
+
+    time_limit = 1.0
+    blocked = me.BooleanField(default=False)
+
+    def perform(self) -> None:
+        if not self.blocked:
+            super().perform()
+        else:
+            self._record(PERFORMS)
+            time.sleep(self.sleep_seconds)
+        self._record(PERFORM_ENDS)
+
+
+class TimeLimitRetryJob(Retry, TimeLimitJob):
+    retry_limit = 3
+
+
 class RuntimeFailJob(Job):
     destroy_on_complete = False
 
@@ -78,4 +98,11 @@ class RuntimeLowPriorityJob(RuntimeJob):
     """Same behaviour; a second class for include/exclude filters."""
 
 
-__all__ = ["CheckpointJob", "RuntimeFailJob", "RuntimeJob", "RuntimeLowPriorityJob"]
+__all__ = [
+    "CheckpointJob",
+    "RuntimeFailJob",
+    "RuntimeJob",
+    "RuntimeLowPriorityJob",
+    "TimeLimitJob",
+    "TimeLimitRetryJob",
+]

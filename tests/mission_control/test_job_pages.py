@@ -207,6 +207,25 @@ def test_edit_saves_changes(make_client):
     assert (job.description, job.priority, job.log_level) == ("new", 7, "DEBUG")
 
 
+def test_time_limit_is_shown_and_edited(make_client):
+    job = factories.queued()
+    client = make_client("manager")
+    html = client.get(f"{LIST}{job.pk}/edit/").content.decode()
+    assert re.search(r'<input type="number" name="time_limit"', html)
+    response = client.post(
+        f"{LIST}{job.pk}/edit/",
+        {"description": "", "priority": "50", "log_level": "", "time_limit": "90.5"},
+    )
+    assert response.status_code == 302
+    job.reload()
+    assert job.time_limit == 90.5
+    assert "90.5" in client.get(f"{LIST}{job.pk}/").content.decode()
+    refused = client.post(f"{LIST}{job.pk}/edit/", {"priority": "50", "time_limit": "0"})
+    assert refused.status_code == 400
+    job.reload()
+    assert job.time_limit == 90.5
+
+
 def test_edit_shows_validation_errors_and_saves_nothing(make_client):
     job = factories.queued(description="old")
     client = make_client("manager")

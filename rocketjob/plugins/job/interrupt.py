@@ -97,6 +97,11 @@ class InterruptMixin:
         self._rocketjob_checkpoint_worker = worker_name
         self._rocketjob_checkpoint_next = 0.0
 
+    def rocketjob_time_limit_seconds(self) -> float | None:
+        """The time limit the worker enforces on ``perform`` (batch jobs: none)."""
+        limit = getattr(self, "time_limit", None)
+        return float(limit) if limit else None
+
     def rocketjob_stops_when_paused(self) -> bool:
         """Whether a pause of the running job takes effect (batch jobs override: True)."""
         return bool(self.checkpoints)

@@ -84,6 +84,9 @@ class JobModel:
     throttle_group = me.StringField(user_editable=True, copy_on_restart=True)
     throttled_by = me.StringField()
     throttled_at = UTCDateTimeField()
+    #: Seconds a worker lets ``perform`` run before failing it with TimeLimitExceeded
+    #: (empty: no limit). Set a class default with ``time_limit = 300``.
+    time_limit = me.FloatField(min_value=0.001, user_editable=True, copy_on_restart=True)
 
     #: Whether a running job may be paused (batch jobs are; plain jobs are not).
     pausable: bool = False

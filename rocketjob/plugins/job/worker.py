@@ -11,11 +11,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from pymongo import ReturnDocument
 
-from rocketjob.exceptions import InvalidTransitionError, StateConflictError, UnknownJobClassError
+from rocketjob.exceptions import (
+    InvalidTransitionError,
+    StateConflictError,
+    TimeLimitExceeded,
+    UnknownJobClassError,
+)
 from rocketjob.plugins.job.claim_filter import ClaimFilter
 from rocketjob.plugins.job.interrupt import JobInterrupted, release_paused
 from rocketjob.plugins.job.model import utc_now
@@ -316,13 +322,18 @@ class WorkerMixin:
             )
 
     def rocketjob_work(
-        self, worker_name: str, should_stop: Callable[[], bool] | None = None
+        self,
+        worker_name: str,
+        should_stop: Callable[[], bool] | None = None,
+        perform_window: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         """Process a claimed job: perform it, then complete or fail it.
 
         ``should_stop`` tells long-running work (batch slices) when to return early: the
         worker is shutting down or should look for higher-priority work. A plain job's
-        perform runs to its end.
+        perform runs to its end, or to a checkpoint that finds the job stopped.
+        ``perform_window`` (from the runtime's time limit) is entered around perform only,
+        so a TimeLimitExceeded raised into this thread lands in perform and fails the job.
 
         A state change made meanwhile by someone else (abort, pause, fail from Mission
         Control) wins: the conflict is logged and the job is left as they set it.
@@ -332,17 +343,32 @@ class WorkerMixin:
         try:
             with logger.measure("perform"):
                 self.rocketjob_start_claimed()
-                self.rocketjob_run_perform()
+                with (perform_window or nullcontext)():
+                    self.rocketjob_run_perform()
         except JobInterrupted as stopped:
             self.rocketjob_stopped_at_checkpoint(stopped, worker_name)
             return
         except Exception as exc:
+            if isinstance(exc, TimeLimitExceeded):
+                exc.args = (f"{self} ran past its time limit of {self.time_limit} s",)  # type: ignore[attr-defined]
             logger.exception("perform raised %s", type(exc).__name__)
-            self.rocketjob_fail_safely(exc, worker_name)
+            if not self.rocketjob_left_behind():
+                self.rocketjob_fail_safely(exc, worker_name)
             return
         finally:
             self.rocketjob_checkpoint_start(None)  # type: ignore[attr-defined]
-        self.rocketjob_complete_claimed(worker_name)
+        if not self.rocketjob_left_behind():
+            self.rocketjob_complete_claimed(worker_name)
+
+    def rocketjob_left_behind(self) -> bool:
+        """True when the runtime gave up on this thread (time limit): it must not write.
+
+        The job was failed for it, and may already run again under the same worker name.
+        """
+        if getattr(self, "rocketjob_abandoned", False):
+            self.logger.warning("perform returned after its thread was abandoned: not recorded")  # type: ignore[attr-defined]
+            return True
+        return False
 
     def rocketjob_complete_claimed(self, worker_name: str) -> None:
         """Complete after perform returned; a job paused meanwhile completes too.
