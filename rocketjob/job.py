@@ -19,6 +19,7 @@ import mongoengine as me
 
 from rocketjob.document import JobMetaclass
 from rocketjob.plugins.job.callbacks import CallbacksMixin
+from rocketjob.plugins.job.helpers import HelpersMixin
 from rocketjob.plugins.job.interrupt import InterruptMixin
 from rocketjob.plugins.job.logger import LoggerMixin
 from rocketjob.plugins.job.model import JobModel
@@ -32,6 +33,7 @@ JOBS_COLLECTION = "rocketjob_jobs"
 
 class Job(
     WorkerMixin,
+    HelpersMixin,
     ThrottleMixin,
     InterruptMixin,
     StateMachineMixin,

@@ -222,7 +222,15 @@ class Slices:
         return counts
 
     def count_in(self, states: tuple[str, ...], limit: int = 0) -> int:
-        return int(self.collection.count_documents({"state": {"$in": list(states)}}, limit=limit))
+        """Slices in ``states`` (counting stops at ``limit`` when it is positive).
+
+        ``limit`` is passed only when positive: pymongo turns it into a ``$limit`` stage, and
+        ``$limit: 0`` is an error on MongoDB and counts nothing on the embedded server.
+        """
+        query = {"state": {"$in": list(states)}}
+        if limit > 0:
+            return int(self.collection.count_documents(query, limit=limit))
+        return int(self.collection.count_documents(query))
 
     def has_queued(self) -> bool:
         return self.collection.find_one({"state": "queued"}, projection={"_id": 1}) is not None
