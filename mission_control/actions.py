@@ -12,8 +12,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from mission_control.jobs_data import JobRow, collection
+from mission_control.jobs_data import JobRow
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
+from rocketjob.job import Job
 from rocketjob.plugins.job.model import as_utc
 
 logger = logging.getLogger(__name__)
@@ -109,9 +110,7 @@ def apply_action(action: JobAction, job_id: str, expected_state: str | None) -> 
 def _destroy(row: JobRow, label: str) -> Outcome:
     """Delete only if the job is still in the state the operator saw (atomic), then let the
     job class clean up after itself (a batch job drops its slice collections)."""
-    state = row.raw.get("state")
-    deleted = collection().delete_one({"_id": row.raw["_id"], "state": state}).deleted_count
-    if not deleted:
+    if not Job.destroy_if_in_state(row.raw["_id"], row.raw.get("state")):
         return Outcome(False, f"{label} was not destroyed: it changed state or vanished meanwhile.")
     if row.job is not None:
         row.job.delete()  # the document is gone; this runs the class's own clean-up

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mission_control.jobs_data import JobRow
+from rocketjob import queries
 
 MAX_MESSAGES = 10
 #: Batch fields the batch panel shows, left out of the job's "custom fields".
@@ -97,11 +98,12 @@ def failed_slices(
     job: Any, category: str, class_name: str, skip: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """One page of the failed slices whose exception is ``class_name`` (all when empty)."""
-    query: dict[str, Any] = {"state": "failed"}
-    if class_name:
-        query["exception.class_name"] = class_name
+    query = queries.all_of(
+        queries.eq("state", "failed"),
+        queries.eq("exception.class_name", class_name) if class_name else {},
+    )
     collection = job.input(category).collection
-    total = collection.count_documents(query)
+    total = queries.count(collection, query)
     found = collection.find(query, projection={"records": 0}).sort("_id", 1).skip(skip)
     return total, list(found.limit(limit))
 
@@ -164,18 +166,13 @@ def _rewrite(
     if not 0 <= index < len(view.records):
         raise IndexError(f"slice {slice_id} has no record {index}")
     records = list(view.records)
-    update: dict[str, Any] = {}
+    processed: int | None = None
     if delete:
         del records[index]
-        processed = int(view.raw.get("processing_record_number") or 0)
-        if index < processed:
-            update["processing_record_number"] = processed - 1
+        done = int(view.raw.get("processing_record_number") or 0)
+        if index < done:
+            processed = done - 1
     else:
         records[index] = value
-    update.update({"records": slices.serializer.dump(records), "record_count": len(records)})
-    result = slices.collection.update_one(
-        {"_id": slice_id, "state": "failed", "failure_count": view.raw.get("failure_count")},
-        {"$set": update},
-    )
-    if result.matched_count != 1:
+    if not slices.rewrite_failed(slice_id, records, view.raw.get("failure_count"), processed):
         raise SliceChangedError(f"slice {slice_id} changed meanwhile")

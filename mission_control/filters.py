@@ -13,6 +13,7 @@ from typing import Any
 from django.http import QueryDict
 
 from mission_control.jobs_data import state_filter
+from rocketjob import queries
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
@@ -65,12 +66,9 @@ class JobListParams:
         return params
 
     def mongo_filter(self) -> dict[str, Any]:
-        clauses: list[dict[str, Any]] = []
-        base = state_filter(self.state)
-        if base:
-            clauses.append(base)
+        clauses: list[dict[str, Any]] = [state_filter(self.state)]
         if self.klass:
-            clauses.append({"_cls": self.klass})
+            clauses.append(queries.eq("_cls", self.klass))
         if self.search:
             pattern = re.escape(self.search)
             clauses.append(
@@ -81,9 +79,7 @@ class JobListParams:
                     ]
                 }
             )
-        if not clauses:
-            return {}
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        return queries.all_of(*clauses)
 
     def mongo_sort(self) -> list[tuple[str, int]]:
         key = self.order.lstrip("-")

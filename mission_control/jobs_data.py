@@ -17,11 +17,12 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from rocketjob.connection import count
+from rocketjob import queries
 from rocketjob.exceptions import UnknownJobClassError
 from rocketjob.fields import UTCDateTimeField
 from rocketjob.job import Job
 from rocketjob.plugins.job.model import STATES, as_utc, utc_now
+from rocketjob.queries import count
 
 logger = logging.getLogger(__name__)
 
@@ -41,25 +42,25 @@ def state_filter(state: str, now: datetime | None = None) -> dict[str, Any]:
     if state == "all":
         return {}
     if state == "scheduled":
-        return {"state": "queued", "run_at": {"$gt": now}}
+        return queries.all_of(queries.eq("state", "queued"), {"run_at": {"$gt": now}})
     if state == "queued":
-        return {"state": "queued", "$or": [{"run_at": None}, {"run_at": {"$lte": now}}]}
+        return queries.queued_now(now)
     if state in STATES:
-        return {"state": state}
+        return queries.eq("state", state)
     raise ValueError(f"unknown job list {state!r}; expected one of {LIST_STATES}")
 
 
 def counts_by_list(now: datetime | None = None) -> dict[str, int]:
     """Jobs per list page (every class, loadable or not), for the sidebar.
 
-    One ``count_documents`` per state rather than a ``$group``: each is answered from the
-    ``(state, priority)`` index, so the sidebar stays cheap with millions of completed jobs.
+    One count per state rather than a ``$group``: each is answered from the
+    ``(state, priority)`` index, so the sidebar stays cheap with millions of completed jobs
+    (why the count command and ``$eq``: rocketjob.queries).
     """
     counts = dict.fromkeys(LIST_STATES, 0)
     for state in STATES:
-        counts[state] = collection().count_documents({"state": state})
+        counts[state] = count(collection(), queries.eq("state", state))
     counts["all"] = sum(counts[state] for state in STATES)
-    # The count command, not count_documents: see rocketjob.connection.count.
     counts["scheduled"] = count(collection(), state_filter("scheduled", now))
     counts["queued"] = max(0, counts["queued"] - counts["scheduled"])
     return counts

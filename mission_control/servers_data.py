@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from rocketjob import queries
 from rocketjob.events import publish
 from rocketjob.job import Job
 from rocketjob.plugins.job.model import as_utc, utc_now
@@ -65,7 +66,9 @@ def server_filter(state: str) -> dict[str, Any]:
     if state == "zombie":
         return {"heartbeat.updated_at": {"$lt": cutoff}}
     if state in SERVER_STATES:
-        return {"state": state, "heartbeat.updated_at": {"$gte": cutoff}}
+        return queries.all_of(
+            queries.eq("state", state), {"heartbeat.updated_at": {"$gte": cutoff}}
+        )
     raise ValueError(f"unknown server list {state!r}; expected one of {SERVER_LISTS}")
 
 
@@ -105,12 +108,9 @@ def apply_server_action(action: ServerAction, name: str) -> tuple[bool, str]:
         state = "a zombie" if zombie else server.state
         return False, f"Server {name} cannot be {action.done} while it is {state}."
     if action.name == "destroy":
-        deleted = Server._get_collection().delete_one(
-            {"_id": server.pk, "heartbeat.updated_at": {"$lt": zombie_cutoff()}}
-        )
-        if deleted.deleted_count != 1:
+        requeued = server.destroy_if_zombie()
+        if requeued is None:
             return False, f"Server {name} was not destroyed: it sent a heartbeat meanwhile."
-        requeued = Job.requeue_dead_server(name)
         return True, f"Server {name} destroyed; {requeued} running job(s) re-queued."
     publish(action.name, server_name=name)
     return True, f"Server {name} {action.done}."

@@ -47,7 +47,7 @@ _LAZY = {
     "Job": "rocketjob.job",
     "Batch": "rocketjob.batch",
     "JobException": "rocketjob.plugins.job.model",
-    "ClaimFilter": "rocketjob.plugins.job.worker",
+    "ClaimFilter": "rocketjob.runtime.claim_filter",
     "before": "rocketjob.plugins.job.callbacks",
     "after": "rocketjob.plugins.job.callbacks",
     "around": "rocketjob.plugins.job.callbacks",
@@ -86,13 +86,13 @@ if TYPE_CHECKING:
     from rocketjob.plugins.job.callbacks import after, around, before
     from rocketjob.plugins.job.model import JobException
     from rocketjob.plugins.job.throttle import throttle
-    from rocketjob.plugins.job.worker import ClaimFilter
     from rocketjob.plugins.processing_window import ProcessingWindow
     from rocketjob.plugins.retry import Retry
     from rocketjob.plugins.singleton import Singleton
     from rocketjob.plugins.throttle_dependent_jobs import ThrottleDependentJobs
     from rocketjob.plugins.transaction import Transaction
     from rocketjob.plugins.unique import Unique
+    from rocketjob.runtime.claim_filter import ClaimFilter
 
 
 def __getattr__(name: str) -> Any:

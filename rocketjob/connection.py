@@ -94,17 +94,3 @@ def register_index_hook(hook: Any) -> None:
     """Let other modules (servers, events, dirmon) add their indexes to ensure_indexes()."""
     if hook not in _index_hooks:
         _index_hooks.append(hook)
-
-
-def count(collection: Any, query: dict[str, Any], limit: int = 0) -> int:
-    """Count documents matching ``query`` with the server's ``count`` command.
-
-    ``Collection.count_documents`` runs an aggregation, in which the embedded server evaluates
-    comparisons on dates written with ``$set`` wrongly (docs/embedded-server.md); the ``count``
-    command is right there and is supported by every MongoDB version. Neither handles ``_id``
-    operators on the embedded server: test existence with ``find(...).limit(1)`` instead.
-    """
-    command: dict[str, Any] = {"count": collection.name, "query": query}
-    if limit:
-        command["limit"] = limit
-    return int(collection.database.command(command)["n"])

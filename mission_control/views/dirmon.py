@@ -187,6 +187,6 @@ def dirmon_destroy(request: HttpRequest, entry_id: str) -> HttpResponse:
             f"Destroy {entry.name}?",
             {"entry": entry},
         )
-    DirmonEntry._get_collection().delete_one({"_id": entry.pk})
+    entry.delete()
     messages.success(request, f"Dirmon entry {entry.name} destroyed.")
     return HttpResponseRedirect(_url(request, "mission_control_dirmonentry_changelist"))

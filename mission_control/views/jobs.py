@@ -34,6 +34,7 @@ from mission_control.jobs_data import (
 from mission_control.servers_data import busy_workers_by_job
 from mission_control.views.common import Page, admin_site, render, require
 from rocketjob.job import Job
+from rocketjob.queries import count
 
 VIEW = "mission_control.view_job"
 #: Buttons on list rows (as in Ruby); fail and abort are on the job page and in bulk actions.
@@ -54,7 +55,7 @@ def job_list(request: HttpRequest, state: str = "running") -> HttpResponse:
     for error in params.errors:
         messages.warning(request, error)
     query = params.mongo_filter()
-    page = Page(params.page, params.per_page, collection().count_documents(query))
+    page = Page(params.page, params.per_page, count(collection(), query))
     rows = find_rows(query, params.mongo_sort(), page.skip, page.per_page)
     bulk_actions = permitted_actions(request.user)
     context = {

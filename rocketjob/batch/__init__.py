@@ -33,7 +33,7 @@ from rocketjob.batch.statistics import BatchStatistics
 from rocketjob.batch.throttle import BatchThrottle
 from rocketjob.batch.upload import UploadError, upload
 from rocketjob.batch.worker import BatchSlicesFailedError, BatchWorker
-from rocketjob.plugins.job.worker import register_dead_server_hook
+from rocketjob.runtime.claim import register_dead_server_hook
 
 
 class Batch(BatchWorker, BatchStateMachine, BatchStatistics, BatchThrottle, BatchModel):

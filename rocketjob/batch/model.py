@@ -35,8 +35,10 @@ class BatchModel:
     #: No output category: results of ``perform`` are not stored.
     output_categories: ClassVar[list[OutputCategory]] = []
 
-    #: Marks batch job classes for the worker's join query (see plugins/job/worker.py).
+    #: Marks batch job classes (Mission Control shows their slices).
     rocketjob_is_batch: ClassVar[bool] = True
+    #: Workers join running batch jobs to take slices (see rocketjob/runtime/claim.py).
+    rocketjob_joinable: ClassVar[bool] = True
     #: Running batch jobs may be paused; slices in flight finish first.
     pausable = True
 

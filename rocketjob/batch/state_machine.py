@@ -90,9 +90,9 @@ def requeue_dead_server_slices(job_class: Any, server_name: str) -> int:
     so looking at the job's owner is not enough to find a dead server's in-flight slices:
     every unfinished batch job's input is checked (one update per job; there are few).
     """
-    from rocketjob.plugins.job.worker import batch_class_names
+    from rocketjob.runtime.claim import claimable_classes, joinable_class_names
 
-    names = batch_class_names(job_class.rocketjob_claimable_classes())
+    names = joinable_class_names(claimable_classes(job_class))
     if not names:
         return 0
     # Slices are claimed only while processing; the job may since have been paused or failed.

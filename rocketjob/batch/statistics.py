@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rocketjob import queries
 from rocketjob.plugins.job.model import as_utc, utc_now
 
 
@@ -58,7 +59,8 @@ class BatchStatistics:
         if percent != self.percent_complete:
             self.percent_complete = percent
             self._get_collection().update_one(  # type: ignore[attr-defined]
-                {"_id": self.pk, "state": "running"}, {"$set": {"percent_complete": percent}}
+                queries.matching(self.pk, {"state": "running"}),
+                {"$set": {"percent_complete": percent}},
             )
             self._clear_changed_fields()  # type: ignore[attr-defined]
 

@@ -21,9 +21,10 @@ from typing import Any
 
 from pymongo.errors import ConnectionFailure, PyMongoError
 
-from rocketjob import signals
+from rocketjob import queries, signals
 from rocketjob.batch.records import BatchRecords
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError, StateConflictError
+from rocketjob.runtime.work_result import WorkResult
 from rocketjob.sliced.slices import Slice, remember_lost_slice
 
 #: How often a worker busy with slices re-reads the job's state (seconds).
@@ -32,12 +33,16 @@ STATE_CHECK_SECONDS = 1.0
 PERCENT_REFRESH_SECONDS = 5.0
 
 
+def _never() -> bool:
+    return False
+
+
 class BatchSlicesFailedError(RocketJobError):
     """The job failed because some of its slices failed; ``retry`` re-runs only those."""
 
 
 class BatchWorker(BatchRecords):
-    """``rocketjob_work`` for batch jobs, and the per-slice processing."""
+    """``rocketjob_work`` / ``rocketjob_join`` for batch jobs, and the per-slice processing."""
 
     pk: Any
     state: str
@@ -53,11 +58,6 @@ class BatchWorker(BatchRecords):
     _rocketjob_position: list[int] | None = None
     #: The slice being processed, for callbacks.
     rocketjob_slice: Slice | None = None
-    #: Set on a job a worker joined (rather than claimed from the queue).
-    rocketjob_joined: bool = False
-    #: Set when this worker found no queued slice left: the runtime then skips the job for
-    #: a moment instead of re-joining it while its last slices finish on other workers.
-    rocketjob_drained: bool = False
 
     @property
     def record_number(self) -> int | None:
@@ -81,21 +81,41 @@ class BatchWorker(BatchRecords):
         worker_name: str,
         should_stop: Callable[[], bool] | None = None,
         perform_window: Callable[[], AbstractContextManager[None]] | None = None,
-    ) -> None:
-        stop = should_stop or (lambda: False)
+    ) -> WorkResult:
+        """Work on the job this worker claimed from the queue: before_batch, then slices.
+
+        ``perform_window`` is unused: time limits apply to plain jobs only."""
         try:
-            if not self.rocketjob_joined:
-                self.rocketjob_start_claimed()  # type: ignore[attr-defined]
-                if self.sub_state in (None, "before") and not self.rocketjob_batch_before(
-                    worker_name
-                ):
-                    return
-                if self.sub_state == "after":
-                    self.rocketjob_batch_after(worker_name)
-                    return
-            self.rocketjob_process_slices(worker_name, stop)
+            self.rocketjob_start_claimed()  # type: ignore[attr-defined]
+            if self.sub_state in (None, "before") and not self.rocketjob_batch_before(worker_name):
+                return WorkResult.FAILED
+            if self.sub_state == "after":
+                return self.rocketjob_batch_after(worker_name)
+            return self.rocketjob_process_slices(worker_name, should_stop or _never)
         except StateConflictError as conflict:
             self.logger.info("stopped: %s", conflict)  # type: ignore[attr-defined]
+            return WorkResult.CONFLICT
+
+    def rocketjob_join(
+        self, worker_name: str, should_stop: Callable[[], bool] | None = None
+    ) -> WorkResult:
+        """Take slices of a running job another worker started."""
+        try:
+            return self.rocketjob_process_slices(worker_name, should_stop or _never)
+        except StateConflictError as conflict:
+            self.logger.info("stopped: %s", conflict)  # type: ignore[attr-defined]
+            return WorkResult.CONFLICT
+
+    def rocketjob_requeue_lost(self, server_name: str) -> bool:
+        """Left as it is: many workers share the job; a lost slice is re-queued by its
+        worker's next claim (see ``rocketjob.sliced.slices.release_lost_slices``)."""
+        return False
+
+    def rocketjob_finish_after_outage(
+        self, worker_name: str, server_name: str, outcome: Any
+    ) -> str:
+        self.logger.warning("batch job interrupted by a database error")  # type: ignore[attr-defined]
+        return "left to batch"
 
     def rocketjob_can_join(self, worker_name: str) -> bool:
         """Whether a worker should join this running job now (called before joining)."""
@@ -142,15 +162,16 @@ class BatchWorker(BatchRecords):
         signals.batch_processing_started.send(sender=type(self), job=self)
         return True
 
-    def rocketjob_batch_after(self, worker_name: str) -> None:
+    def rocketjob_batch_after(self, worker_name: str) -> WorkResult:
         try:
             self.after_batch()
             self.rocketjob_run_callbacks("after", "batch")  # type: ignore[attr-defined]
         except Exception as exc:
             self.logger.exception("after_batch raised %s", type(exc).__name__)  # type: ignore[attr-defined]
             self.rocketjob_fail_safely(exc, worker_name)  # type: ignore[attr-defined]
-            return
+            return WorkResult.FAILED
         self.fire("complete", precondition={"sub_state": "after"})  # type: ignore[attr-defined]
+        return WorkResult.PERFORMED
 
     def rocketjob_batch_check_complete(self, worker_name: str) -> None:
         """If no slice is left to process, complete (or fail) the job: one worker wins."""
@@ -174,7 +195,7 @@ class BatchWorker(BatchRecords):
                 )
                 return
             won = self._get_collection().find_one_and_update(  # type: ignore[attr-defined]
-                {"_id": self.pk, "state": "running", "sub_state": "processing"},
+                queries.matching(self.pk, {"state": "running", "sub_state": "processing"}),
                 {"$set": {"sub_state": "after", "worker_name": worker_name}},
                 projection={"_id": 1},
             )
@@ -188,7 +209,7 @@ class BatchWorker(BatchRecords):
             return  # another worker finished it first
 
     # -- slices ---------------------------------------------------------------------------
-    def rocketjob_process_slices(self, worker_name: str, stop: Callable[[], bool]) -> None:
+    def rocketjob_process_slices(self, worker_name: str, stop: Callable[[], bool]) -> WorkResult:
         """Take slices until none is left, ``stop()``, or ``re_check_seconds`` passed.
 
         A database error mid-slice is not propagated: the slice stays ``running`` under
@@ -198,7 +219,7 @@ class BatchWorker(BatchRecords):
         """
         slices = self.input()  # type: ignore[attr-defined]
         try:
-            self.rocketjob_slice_loop(slices, worker_name, stop)
+            return self.rocketjob_slice_loop(slices, worker_name, stop)
         except PyMongoError as exc:
             remember_lost_slice(worker_name, slices.name)
             self.logger.warning(  # type: ignore[attr-defined]
@@ -207,8 +228,13 @@ class BatchWorker(BatchRecords):
                 exc,
                 extra={"worker": worker_name, "error": str(exc)[:500]},
             )
+            return WorkResult.YIELDED
 
-    def rocketjob_slice_loop(self, slices: Any, worker_name: str, stop: Callable[[], bool]) -> None:
+    def rocketjob_slice_loop(
+        self, slices: Any, worker_name: str, stop: Callable[[], bool]
+    ) -> WorkResult:
+        """DRAINED when no queued slice is left (the runtime then skips the job for a moment
+        instead of re-joining it while its last slices finish elsewhere), else YIELDED."""
         from rocketjob.conf import get_settings
 
         re_check = get_settings().re_check_seconds
@@ -219,20 +245,20 @@ class BatchWorker(BatchRecords):
         while not stop():
             slice_ = slices.claim(worker_name)
             if slice_ is None:
-                self.rocketjob_drained = True
                 self.rocketjob_batch_check_complete(worker_name)
-                return
+                return WorkResult.DRAINED
             if self.rocketjob_slice_throttled(slices):  # type: ignore[attr-defined]
                 slices.release(slice_)
-                return
+                return WorkResult.YIELDED
             self.rocketjob_process_slice(slice_)
             now = time.monotonic()
             if now - started >= re_check:
-                return
+                return WorkResult.YIELDED
             if now - last_check >= STATE_CHECK_SECONDS:
                 last_check = now
                 if not self.rocketjob_still_processing():
-                    return
+                    return WorkResult.YIELDED
+        return WorkResult.YIELDED
 
     def rocketjob_process_slice(self, slice_: Slice) -> bool:
         """Perform every record of ``slice_``; store its output and delete it, or fail it.

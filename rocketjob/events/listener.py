@@ -19,6 +19,7 @@ from datetime import timedelta
 from bson import ObjectId
 from pymongo.errors import PyMongoError
 
+from rocketjob import queries
 from rocketjob.events.event import Event
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime import health
@@ -54,7 +55,7 @@ class EventListener:
         return ObjectId.from_datetime(utc_now() - timedelta(seconds=WINDOW_SECONDS))
 
     def _window_ids(self) -> list[ObjectId]:
-        cursor = Event._get_collection().find({"_id": {"$gt": self._since()}}, {"_id": 1})
+        cursor = Event._get_collection().find(queries.newer_than(self._since()), {"_id": 1})
         return [raw["_id"] for raw in cursor]
 
     def poll(self) -> int:
@@ -62,7 +63,7 @@ class EventListener:
         collection = Event._get_collection()
         new = [
             raw
-            for raw in collection.find({"_id": {"$gt": self._since()}}).sort("_id", 1)
+            for raw in collection.find(queries.newer_than(self._since())).sort("_id", 1)
             if raw["_id"] not in self._seen
         ]
         now = time.monotonic()

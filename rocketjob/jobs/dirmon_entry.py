@@ -24,6 +24,7 @@ from typing import Any
 import mongoengine as me
 from bson import ObjectId
 
+from rocketjob import queries
 from rocketjob.connection import register_index_hook
 from rocketjob.exceptions import JobValidationError, RocketJobError
 from rocketjob.fields import UTCDateTimeField
@@ -155,7 +156,7 @@ class DirmonEntry(me.Document):
         if unsets:
             update["$unset"] = unsets
         stored = self._get_collection().find_one_and_update(
-            {"_id": self.pk, "state": previous}, update, projection={"state": 1}
+            queries.matching(self.pk, {"state": previous}), update, projection={"state": 1}
         )
         if stored is None:
             self.reload()

@@ -31,6 +31,7 @@ from typing import Any
 
 import mongoengine as me
 
+from rocketjob import queries
 from rocketjob.exceptions import UnknownJobClassError
 from rocketjob.job import Job
 from rocketjob.plugins.cron import Cron
@@ -81,7 +82,7 @@ class HousekeepingJob(Cron, Job):
         cutoff = utc_now() - timedelta(seconds=retention)
         date_field = RETENTION_DATE_FIELD[state]
         collection = Job._get_collection()
-        query = {"state": state, date_field: {"$lte": cutoff}}
+        query = queries.all_of(queries.eq("state", state), {date_field: {"$lte": cutoff}})
         removed = 0
         for raw in collection.find(query, {"_id": 1}):
             if raw["_id"] == self.pk:
@@ -103,7 +104,7 @@ def _delete(collection: Any, job_id: Any, state: str) -> int:
     except Job.DoesNotExist:
         return 0
     except UnknownJobClassError:
-        return int(collection.delete_one({"_id": job_id, "state": state}).deleted_count)
+        return int(Job.destroy_if_in_state(job_id, state))
     if job.state != state:
         return 0  # it changed meanwhile (e.g. retried)
     job.delete()

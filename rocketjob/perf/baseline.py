@@ -2,7 +2,8 @@
 
 Each baseline runs ``processes`` spawned processes of ``workers`` threads, like
 ``manage.py rocketjob --processes P --workers W``, against the same server and database as
-the framework run, on a collection of its own:
+the framework run, on a collection of its own, with the same query shapes
+(``rocketjob.queries``):
 
 * simple jobs: the same job documents are bulk-inserted; each thread loops over the claim the
   framework sends (one flat ``$and`` over ``state=queued`` and ``run_at``, sorted by
@@ -27,6 +28,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import MongoClient, ReturnDocument
+
+from rocketjob import queries
 
 SIMPLE_COLLECTION = "rocketjob_perf_baseline_jobs"
 INPUT_COLLECTION = "rocketjob_perf_baseline_input"
@@ -67,20 +70,17 @@ def _simple_thread(collection: Any, name: str, span: list[float]) -> None:
     while True:
         before = time.time()
         now = datetime.now(UTC)
-        query = {
-            "$and": [{"state": "queued"}, {"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]}]
-        }
         update = {"$set": {"state": "running", "worker_name": name, "started_at": now}}
         raw = collection.find_one_and_update(
-            query,
+            queries.queued_now(now),
             {**update, **claim_update},
-            sort=[("priority", 1), ("_id", 1)],
+            sort=queries.CLAIM_ORDER,
             return_document=ReturnDocument.AFTER,
         )
         if raw is None:
             return
         collection.find_one_and_update(
-            {"_id": raw["_id"], "state": "running", "worker_name": name},
+            queries.owned_by(raw["_id"], name),
             {"$set": {"state": "completed", "completed_at": datetime.now(UTC)}},
             projection={"state": 1},
             return_document=ReturnDocument.AFTER,
@@ -106,7 +106,7 @@ def _batch_thread(input_: Any, output: Any, serializer: Any, name: str, span: li
     while True:
         before = time.time()
         raw = input_.find_one_and_update(
-            {"state": "queued"},
+            queries.eq("state", "queued"),
             {
                 "$set": {
                     "state": "running",
@@ -122,7 +122,7 @@ def _batch_thread(input_: Any, output: Any, serializer: Any, name: str, span: li
         records = serializer.load(raw["records"])
         results = [_echo(record) for record in records]
         output.update_one(
-            {"_id": raw["_id"]},
+            queries.by_id(raw["_id"]),
             {
                 "$set": {
                     "first_record_number": raw["_id"],
@@ -132,7 +132,7 @@ def _batch_thread(input_: Any, output: Any, serializer: Any, name: str, span: li
             },
             upsert=True,
         )
-        input_.delete_one({"_id": raw["_id"]})
+        input_.delete_one(queries.by_id(raw["_id"]))
         span.append(before)
         span.append(time.time())
         span.append(float(len(records)))
@@ -223,7 +223,7 @@ def run_simple(
         collection.insert_many(documents[start : start + 1000], ordered=False)
     try:
         spans = _run_processes(_simple_process, (target, workers), processes)
-        done = collection.count_documents({"state": "completed"})
+        done = queries.count(collection, queries.eq("state", "completed"))
     finally:
         collection.drop()
     return _span(spans, done, stride=2)
@@ -243,7 +243,7 @@ def run_batch(
         input_.insert_many(slices[start : start + 20], ordered=True)
     try:
         spans = _run_processes(_batch_process, (target, serializer, workers), processes)
-        left = input_.count_documents({})
+        left = queries.count(input_, {})
         if left:
             raise RuntimeError(f"baseline left {left} input slices unprocessed")
     finally:

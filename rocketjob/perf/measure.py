@@ -10,8 +10,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from rocketjob.connection import count
 from rocketjob.perf.servers import BenchmarkError
+from rocketjob.queries import count
 
 
 @dataclass

@@ -23,6 +23,7 @@ from typing import Any
 
 import mongoengine as me
 
+from rocketjob import queries
 from rocketjob.plugins.job.callbacks import before
 from rocketjob.plugins.job.model import as_utc, utc_now
 from rocketjob.plugins.job.throttle import throttle
@@ -79,7 +80,7 @@ class ProcessingWindow:
             return False
         next_start = self.rocketjob_processing_window().next_time()
         self._get_collection().update_one(  # type: ignore[attr-defined]
-            {"_id": self.pk, "state": "running", "worker_name": self.worker_name},
+            queries.owned_by(self.pk, self.worker_name),
             {"$set": {"run_at": next_start}},
         )
         self.run_at = next_start

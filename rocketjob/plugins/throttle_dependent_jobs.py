@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import mongoengine as me
 
+from rocketjob import queries
 from rocketjob.plugins.job.throttle import throttle
 
 
@@ -55,6 +56,6 @@ class ThrottleDependentJobs:
         if not names:
             return False
         running = self._get_collection().find_one(  # type: ignore[attr-defined]
-            {"state": "running", "_cls": {"$in": names}, "_id": {"$ne": self.pk}}, {"_id": 1}
+            queries.running(queries.any_of("_cls", names), {"_id": {"$ne": self.pk}}), {"_id": 1}
         )
         return running is not None

@@ -12,6 +12,8 @@ left, without running ``perform`` again:
 * perform finished but the transition never started: fire it again;
 * perform never ran (a start callback failed): put the job back in the queue.
 
+The last two are the job's ``rocketjob_finish_after_outage`` (batch jobs override it).
+
 If someone else changed the job meanwhile (re-queued it as a zombie's, aborted it), that
 change wins, as with any other state conflict.
 """
@@ -83,25 +85,7 @@ def finish(job: Any, worker_name: str, server_name: str, outcome: PerformOutcome
             extra={"job_id": str(job.pk)},
         )
         return f"redid after-{event}"
-    if getattr(job, "rocketjob_is_batch", False):
-        # A batch job is shared by many workers; its slices have their own recovery.
-        logger.warning("batch job interrupted by a database error", extra={"job_id": str(job.pk)})
-        return "left to batch"
-    try:
-        if outcome.finished:
-            job.fire("complete", precondition=precondition)
-            return "completed"
-        if outcome.error is not None and isinstance(outcome.error, Exception):
-            job.fire("fail", exception=outcome.error, worker_name=worker_name)
-            return "failed"
-        try:
-            job.reload()
-        except job.DoesNotExist:
-            return "gone"
-        if job.state == "running" and job.worker_name == worker_name:
-            job.requeue(server_name)
-            return "requeued"
-    except StateConflictError as conflict:
-        logger.warning("not finished after outage: %s", conflict)
-        return "conflict"
-    return "left"
+    # What perform did decides the rest; a batch job (shared by many workers, its slices
+    # recovered on their own) overrides this.
+    done: str = job.rocketjob_finish_after_outage(worker_name, server_name, outcome)
+    return done

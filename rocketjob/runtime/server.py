@@ -19,6 +19,7 @@ from typing import Any
 import mongoengine as me
 from pymongo.errors import DuplicateKeyError
 
+from rocketjob import queries
 from rocketjob.conf import get_settings
 from rocketjob.connection import register_index_hook
 from rocketjob.exceptions import RocketJobError
@@ -139,7 +140,7 @@ class Server(me.Document):
             updated_at=utc_now(), workers=workers, active_workers=len(active), active=active
         )
         result = self._get_collection().update_one(
-            {"_id": self.pk}, {"$set": {"heartbeat": beat.to_mongo()}}
+            queries.by_id(self.pk), {"$set": {"heartbeat": beat.to_mongo()}}
         )
         self.heartbeat = beat
         return result.matched_count == 1
@@ -147,13 +148,13 @@ class Server(me.Document):
     def set_state(self, state: str) -> None:
         if state not in SERVER_STATES:
             raise ValueError(f"unknown server state {state!r}; expected one of {SERVER_STATES}")
-        self._get_collection().update_one({"_id": self.pk}, {"$set": {"state": state}})
+        self._get_collection().update_one(queries.by_id(self.pk), {"$set": {"state": state}})
         self.state = state
 
     def unregister(self) -> int:
         """Re-queue this server's running jobs and remove it; returns jobs re-queued."""
         requeued = _requeue_jobs_of(self.name)
-        self._get_collection().delete_one({"_id": self.pk})
+        self._get_collection().delete_one(queries.by_id(self.pk))
         return requeued
 
     def is_alive_here(self) -> bool:
@@ -207,13 +208,9 @@ class Server(me.Document):
         for zombie in cls.zombies():
             if exclude is not None and zombie.name == exclude:
                 continue
-            cutoff = utc_now() - timedelta(seconds=window)
-            deleted = cls._get_collection().delete_one(
-                {"_id": zombie.pk, "heartbeat.updated_at": {"$lt": cutoff}}
-            )
-            if deleted.deleted_count != 1:
+            requeued = zombie.destroy_if_zombie()
+            if requeued is None:
                 continue  # it heartbeated meanwhile, or another supervisor won
-            requeued = _requeue_jobs_of(zombie.name)
             destroyed += 1
             logger.warning(
                 "destroyed zombie server",
@@ -226,6 +223,21 @@ class Server(me.Document):
         cls.requeue_orphans()
         return destroyed
 
+    def destroy_if_zombie(self) -> int | None:
+        """Remove this server if it is still a zombie, then re-queue its running jobs.
+
+        The delete is conditional on the stale heartbeat, so a server that heartbeated
+        meanwhile (or that another supervisor removed first) is left alone: then None.
+        Returns how many jobs were re-queued.
+        """
+        cutoff = utc_now() - timedelta(seconds=self.zombie_seconds())
+        deleted = self._get_collection().delete_one(
+            queries.by_id(self.pk, {"heartbeat.updated_at": {"$lt": cutoff}})
+        )
+        if deleted.deleted_count != 1:
+            return None
+        return _requeue_jobs_of(self.name)
+
     @classmethod
     def requeue_orphans(cls) -> int:
         """Re-queue running jobs claimed by a worker of a server that is not registered."""
@@ -233,7 +245,7 @@ class Server(me.Document):
 
         # Running jobs first, then servers: a job claimed after the first read is not
         # considered, and a job read first belongs to a server registered before it.
-        worker_names = Job._get_collection().distinct("worker_name", {"state": "running"})
+        worker_names = Job._get_collection().distinct("worker_name", queries.running())
         claimed_by = {server_of_worker(name) for name in worker_names} - {None}
         if not claimed_by:
             return 0
@@ -279,8 +291,9 @@ class Server(me.Document):
 
 def _requeue_jobs_of(server_name: str) -> int:
     from rocketjob.job import Job
+    from rocketjob.runtime.claim import requeue_dead_server
 
-    return int(Job.requeue_dead_server(server_name))
+    return requeue_dead_server(Job, server_name)
 
 
 def _ensure_indexes() -> None:

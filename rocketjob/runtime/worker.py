@@ -1,12 +1,13 @@
 """``Worker``: one thread that claims jobs and runs them until told to stop.
 
-The loop: claim the next job (``Job.rocketjob_next_job``), run it (``job.rocketjob_work``),
-repeat; sleep up to ``max_poll_seconds`` (with jitter) when there is nothing to do. Throttle
-exclusions are cleared every ``re_check_seconds``. Database errors never kill the thread: they
-are retried with backoff, and a job whose completion could not be written is finished when the
-database returns (see ``completion``). Any other exception in the loop itself (not in
-``perform``, which fails the job) is logged and ends the thread; the supervisor's next
-rebalance starts a replacement, which first re-queues any job its predecessor had claimed.
+The loop: claim the next job (:func:`rocketjob.runtime.claim.next_job`: how a worker picks a
+job), run it (``Claim.work``, which returns a ``WorkResult``), repeat; sleep up to
+``max_poll_seconds`` (with jitter) when there is nothing to do. Throttle exclusions are cleared
+every ``re_check_seconds``. Database errors never kill the thread: they are retried with
+backoff, and a job whose completion could not be written is finished when the database returns
+(see ``completion``). Any other exception in the loop itself (not in ``perform``, which fails
+the job) is logged and ends the thread; the supervisor's next rebalance starts a replacement,
+which first re-queues any job its predecessor had claimed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from django.db import close_old_connections, connections
 from pymongo.errors import PyMongoError
 
-from rocketjob import signals
+from rocketjob import queries, signals
 from rocketjob.conf import RocketJobSettings
 from rocketjob.exceptions import (
     InvalidTransitionError,
@@ -33,10 +34,11 @@ from rocketjob.exceptions import (
     UnknownJobClassError,
 )
 from rocketjob.plugins.job.model import utc_now
-from rocketjob.plugins.job.worker import ClaimFilter
-from rocketjob.runtime import completion
+from rocketjob.runtime import claim, completion
 from rocketjob.runtime.backoff import Backoff, retry_db
+from rocketjob.runtime.claim_filter import ClaimFilter
 from rocketjob.runtime.time_limit import PerformWindow, TimeLimitWatch, async_raise
+from rocketjob.runtime.work_result import WorkResult
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +157,7 @@ class Worker:
                 self.claim_filter.reset_exclusions()
                 self._next_reset = time.monotonic() + self.settings.re_check_seconds
             try:
-                job = self._claim()
+                claimed = self._claim()
             except PyMongoError:
                 # The claim may have been applied with its answer lost: recover it later.
                 if self._stop.wait(backoff.next_delay()):
@@ -163,12 +165,11 @@ class Worker:
                 self._recover("re-queue uncertain claims")
                 continue
             backoff.reset()
-            if job is None:
+            if claimed is None:
                 self._idle(self.settings.max_poll_seconds * random.uniform(0.5, 1.0))
                 continue
-            self._execute(job)
-            if getattr(job, "rocketjob_drained", False):
-                self._skip_drained(job.pk)
+            if self._execute(claimed) is WorkResult.DRAINED:
+                self._skip_drained(claimed.job.pk)
             if self.killed:
                 raise WorkerKilled(f"worker {self.name} killed")
 
@@ -190,11 +191,11 @@ class Worker:
         self._nudged.clear()
         self.idle = False
 
-    def _claim(self) -> Any:
+    def _claim(self) -> claim.Claim | None:
         from rocketjob.job import Job
 
         try:
-            job = Job.rocketjob_next_job(self.name, self.claim_filter)
+            found = claim.next_job(Job, self.name, self.claim_filter)
         except PyMongoError as exc:
             from rocketjob.runtime import health
 
@@ -214,9 +215,11 @@ class Worker:
         if self._claim_failures:
             logger.info("claiming again", extra={"worker": self.name})
             self._claim_failures = 0
-        return job
+        return found
 
-    def _execute(self, job: Any) -> None:
+    def _execute(self, claimed: claim.Claim) -> WorkResult | None:
+        """Run the claimed job; None when its end is written only after a database outage."""
+        job = claimed.job
         self.current = CurrentJob(str(job.pk), type(job).__name__, utc_now())
         outcome = completion.watch_perform(job)
         deadline = time.monotonic() + self.settings.re_check_seconds
@@ -238,11 +241,12 @@ class Worker:
                 str(job.pk),
             )
         try:
-            job.rocketjob_work(self.name, should_stop, self._window.open if watch else None)
+            return claimed.work(self.name, should_stop, self._window.open if watch else None)
         except TimeLimitExceeded:
             # Raised just as perform returned (the watchdog fired at the same moment): the
             # job's outcome is already recorded.
             logger.warning("time limit reached as perform ended", extra={"job_id": str(job.pk)})
+            return WorkResult.FAILED
         except PyMongoError as exc:
             from rocketjob.runtime import health
 
@@ -256,6 +260,7 @@ class Worker:
                 f"finish job {job.pk}",
             )
             logger.info("finished job after outage: %s", done, extra={"job_id": str(job.pk)})
+            return None
         finally:
             if watch is not None:
                 watch.cancel()
@@ -307,7 +312,7 @@ class Worker:
 
         requeued = 0
         owned = Job._get_collection().find(
-            {"state": "running", "worker_name": self.name}, {"_id": 1}
+            queries.running(queries.eq("worker_name", self.name)), {"_id": 1}
         )
         for raw in list(owned):
             try:
@@ -315,10 +320,9 @@ class Worker:
             except (UnknownJobClassError, Job.DoesNotExist) as exc:
                 logger.warning("cannot re-queue job %s: %s", raw["_id"], exc)
                 continue
-            if getattr(job, "rocketjob_is_batch", False):
-                continue
             try:
-                job.requeue(self.server_name)
+                if not job.rocketjob_requeue_lost(self.server_name):
+                    continue
             except (StateConflictError, InvalidTransitionError) as exc:
                 logger.info("job %s changed meanwhile: %s", raw["_id"], exc)
                 continue

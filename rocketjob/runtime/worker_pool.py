@@ -7,7 +7,7 @@ import threading
 import time
 
 from rocketjob.conf import RocketJobSettings
-from rocketjob.plugins.job.worker import ClaimFilter
+from rocketjob.runtime.claim_filter import ClaimFilter
 from rocketjob.runtime.server import ActiveWorker
 from rocketjob.runtime.worker import Worker
 

@@ -33,6 +33,7 @@ from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.collection import Collection
 
+from rocketjob import queries
 from rocketjob.plugins.job.model import JobException, utc_now
 from rocketjob.sliced.serializers import Serializer, get_serializer
 
@@ -129,7 +130,7 @@ class Slices:
             "record_count": len(records),
             "records": self.serializer.dump(records),
         }
-        self.collection.update_one({"_id": slice_id}, {"$set": fields}, upsert=True)
+        self.collection.update_one(queries.by_id(slice_id), {"$set": fields}, upsert=True)
 
     def read_output(self, slice_id: int) -> list[Any]:
         stored = self.collection.find_one({"_id": slice_id})
@@ -139,7 +140,7 @@ class Slices:
     def claim(self, worker_name: str) -> Slice | None:
         """Atomically take the first queued slice for ``worker_name``."""
         raw = self.collection.find_one_and_update(
-            {"state": "queued"},
+            queries.eq("state", "queued"),
             {"$set": {"state": "running", "worker_name": worker_name, "started_at": utc_now()}},
             sort=CLAIM_INDEX,
             return_document=ReturnDocument.AFTER,
@@ -161,13 +162,13 @@ class Slices:
     def release(self, slice_: Slice) -> None:
         """Give a claimed slice back to the queue untouched (e.g. throttled)."""
         self.collection.update_one(
-            {"_id": slice_.id, "state": "running", "worker_name": slice_.worker_name},
+            queries.owned_by(slice_.id, slice_.worker_name),
             {"$set": {"state": "queued"}, "$unset": {"worker_name": "", "started_at": ""}},
         )
 
     def complete(self, slice_: Slice) -> None:
         """A processed slice is deleted: the input shrinks to what is left to do."""
-        self.collection.delete_one({"_id": slice_.id})
+        self.collection.delete_one(queries.by_id(slice_.id))
 
     def fail(
         self,
@@ -181,7 +182,7 @@ class Slices:
             exc, worker_name=slice_.worker_name, record_number=record_number
         ).to_mongo()
         self.collection.update_one(
-            {"_id": slice_.id},
+            queries.by_id(slice_.id),
             {
                 "$set": {
                     "state": "failed",
@@ -192,23 +193,54 @@ class Slices:
             },
         )
 
+    def rewrite_failed(
+        self,
+        slice_id: int,
+        records: list[Any],
+        failure_count: Any,
+        processing_record_number: int | None = None,
+    ) -> bool:
+        """Replace the records of a failed slice (an operator fixing bad input).
+
+        Written only if the slice is still failed with ``failure_count`` (nobody retried it
+        meanwhile); ``processing_record_number`` moves where a retry resumes, when given.
+        Returns whether the slice was rewritten.
+        """
+        fields: dict[str, Any] = {
+            "records": self.serializer.dump(records),
+            "record_count": len(records),
+        }
+        if processing_record_number is not None:
+            fields["processing_record_number"] = processing_record_number
+        result = self.collection.update_one(
+            queries.matching(slice_id, {"state": "failed", "failure_count": failure_count}),
+            {"$set": fields},
+        )
+        return bool(result.matched_count == 1)
+
     def requeue_running(self, server_name: str, exact: bool = False) -> int:
         """Re-queue the slices workers of ``server_name`` held (it died); with ``exact``,
         those of the one worker named ``server_name``."""
-        owner: Any = server_name if exact else {"$regex": f"^{re.escape(server_name)}:"}
-        return self._requeue({"state": "running", "worker_name": owner})
+        owner = (
+            queries.eq("worker_name", server_name)
+            if exact
+            else {"worker_name": {"$regex": f"^{re.escape(server_name)}:"}}
+        )
+        return self._requeue("running", owner)
 
     def requeue_failed(self) -> int:
-        return self._requeue({"state": "failed"})
+        return self._requeue("failed")
 
-    def _requeue(self, query: dict[str, Any]) -> int:
+    def _requeue(self, state: str, *conditions: dict[str, Any]) -> int:
         """Back to queued, by id: the ids are read first so the update never filters on a
-        field it removes (the embedded server then skips documents; MongoDB does not)."""
+        field it removes (the embedded server then skips documents; MongoDB does not).
+        Recovery, not a hot path: the ``$in`` over the ids read is fine here."""
+        query = queries.all_of(queries.eq("state", state), *conditions)
         ids = [doc["_id"] for doc in self.collection.find(query, projection={"_id": 1})]
         if not ids:
             return 0
         result = self.collection.update_many(
-            {"_id": {"$in": ids}, "state": query["state"]},
+            queries.all_of({"_id": {"$in": ids}}, queries.eq("state", state)),
             {"$set": {"state": "queued"}, "$unset": {"worker_name": "", "started_at": ""}},
         )
         return int(result.modified_count)
@@ -222,18 +254,12 @@ class Slices:
         return counts
 
     def count_in(self, states: tuple[str, ...], limit: int = 0) -> int:
-        """Slices in ``states`` (counting stops at ``limit`` when it is positive).
-
-        ``limit`` is passed only when positive: pymongo turns it into a ``$limit`` stage, and
-        ``$limit: 0`` is an error on MongoDB and counts nothing on the embedded server.
-        """
-        query = {"state": {"$in": list(states)}}
-        if limit > 0:
-            return int(self.collection.count_documents(query, limit=limit))
-        return int(self.collection.count_documents(query))
+        query = queries.any_of("state", list(states))
+        return queries.count(self.collection, query, limit=limit)
 
     def has_queued(self) -> bool:
-        return self.collection.find_one({"state": "queued"}, projection={"_id": 1}) is not None
+        found = self.collection.find_one(queries.eq("state", "queued"), projection={"_id": 1})
+        return found is not None
 
     def count(self) -> int:
         return int(self.collection.estimated_document_count())
@@ -241,7 +267,7 @@ class Slices:
     def failed(self) -> Iterator[dict[str, Any]]:
         """Failed slice documents (without their records), in input order."""
         return iter(
-            self.collection.find({"state": "failed"}, projection={"records": 0}).sort(
+            self.collection.find(queries.eq("state", "failed"), projection={"records": 0}).sort(
                 "first_record_number", 1
             )
         )

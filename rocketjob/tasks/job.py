@@ -20,16 +20,6 @@ from rocketjob.plugins.job.callbacks import after, before
 
 logger = logging.getLogger(__name__)
 
-#: Rocket Job state -> Django Tasks status name.
-STATUS_BY_STATE = {
-    "queued": "READY",
-    "paused": "READY",
-    "running": "RUNNING",
-    "completed": "SUCCESSFUL",
-    "failed": "FAILED",
-    "aborted": "FAILED",
-}
-
 
 class TaskExitError(Exception):
     """A task raised a BaseException (``SystemExit``...): it fails like any other error."""
@@ -147,14 +137,16 @@ class TaskJob(Job):
         """Send a Tasks signal; a task that cannot be loaded here is logged, not raised (the
         job's own failure, if any, already records why)."""
         from rocketjob.tasks import compat
-        from rocketjob.tasks.backend import RocketJobBackend
 
         signal = getattr(compat, name)
-        if not signal.has_listeners(RocketJobBackend):
-            return
         try:
+            # The sender is the backend's class, as the backend sends ``task_enqueued``
+            # (looked up by alias: this module does not import the backend that imports it).
+            sender = type(compat.task_backends[self.backend_alias])
+            if not signal.has_listeners(sender):
+                return
             result = self.to_task_result()
         except Exception as exc:
             logger.warning("task signal not sent: %s", exc, extra={"task_path": self.task_path})
             return
-        signal.send(sender=RocketJobBackend, task_result=result)
+        signal.send(sender=sender, task_result=result)

@@ -6,6 +6,16 @@ from typing import Any
 
 from rocketjob.plugins.job.model import as_utc
 
+#: Rocket Job state -> Django Tasks status name.
+STATUS_BY_STATE = {
+    "queued": "READY",
+    "paused": "READY",
+    "running": "RUNNING",
+    "completed": "SUCCESSFUL",
+    "failed": "FAILED",
+    "aborted": "FAILED",
+}
+
 
 def normalize(value: Any) -> Any:
     """A return value or argument list as JSON-compatible data, as the Tasks API requires."""
@@ -18,7 +28,6 @@ def normalize(value: Any) -> Any:
 
 def task_result_for(job: Any, task: Any) -> Any:
     from rocketjob.tasks.compat import TaskError, TaskResult, TaskResultStatus
-    from rocketjob.tasks.job import STATUS_BY_STATE
 
     status = _status(TaskResultStatus, STATUS_BY_STATE[job.state])
     finished = job.state in ("completed", "failed", "aborted")

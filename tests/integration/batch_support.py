@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 
 from rocketjob import Job
-from rocketjob.plugins.job.worker import ClaimFilter
+from rocketjob.runtime.claim import next_job
+from rocketjob.runtime.claim_filter import ClaimFilter
 
 
 def work_until(
@@ -27,11 +28,11 @@ def work_until(
                 if time.monotonic() - last_reset > 0.5:
                     claim_filter.reset_exclusions()
                     last_reset = time.monotonic()
-                job = Job.rocketjob_next_job(name, claim_filter)
-                if job is None:
+                claimed = next_job(Job, name, claim_filter)
+                if claimed is None:
                     time.sleep(0.02)
                     continue
-                job.rocketjob_work(name, stop.is_set)
+                claimed.work(name, stop.is_set)
         except BaseException as exc:  # surfaced in the test thread
             errors.append(exc)
             stop.set()

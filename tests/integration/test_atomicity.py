@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from rocketjob import StateConflictError
+from tests.claiming import claimed_job
 from tests.jobsapp.foundation_jobs import KeptJob
 
 THREADS = 8
@@ -55,7 +56,7 @@ def test_racing_claims_never_hand_out_a_job_twice() -> None:
 
     def claim_all(index: int) -> list:
         mine = []
-        while (job := KeptJob.rocketjob_claim(f"w:1:{index}")) is not None:
+        while (job := claimed_job(KeptJob, f"w:1:{index}")) is not None:
             mine.append(job.pk)
         return mine
 

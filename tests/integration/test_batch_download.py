@@ -12,6 +12,7 @@ import pytest
 
 from rocketjob import ClaimFilter, Job
 from rocketjob.batch import DownloadError
+from tests.claiming import next_claimed_job
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import CsvBatchJob, DictEchoJob, EchoBatchJob
 
@@ -60,7 +61,7 @@ def test_download_is_refused_while_slices_are_processing() -> None:
     job = EchoBatchJob.create_from_upload(["a", "b"])
     with pytest.raises(DownloadError, match="is queued and its slices are still being processed"):
         job.download(io.StringIO())
-    claimed = Job.rocketjob_next_job("a:1:0", ClaimFilter())
+    claimed = next_claimed_job(Job, "a:1:0", ClaimFilter())
     claimed.rocketjob_batch_before("a:1:0")
     job.reload()
     with pytest.raises(DownloadError, match="sub_state 'processing'"):

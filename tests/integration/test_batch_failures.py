@@ -10,6 +10,7 @@ import pytest
 from rocketjob import ClaimFilter
 from rocketjob.batch import worker as batch_worker
 from rocketjob.connection import jobs_db
+from tests.claiming import next_claimed_job
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import FailingRecordJob, HookedBatchJob
 
@@ -101,7 +102,7 @@ def test_a_state_change_elsewhere_stops_the_worker_between_slices(
 ) -> None:
     monkeypatch.setattr(batch_worker, "STATE_CHECK_SECONDS", 0.0)
     job = FailingRecordJob.create_from_upload(list(range(1, 21)))  # 4 slices
-    worker = FailingRecordJob.rocketjob_next_job("h:1:0", ClaimFilter())
+    worker = next_claimed_job(FailingRecordJob, "h:1:0", ClaimFilter())
     worker.rocketjob_batch_before("h:1:0")
     job.reload()
     job.pause()
@@ -110,7 +111,7 @@ def test_a_state_change_elsewhere_stops_the_worker_between_slices(
     counts = job.input().counts_by_state()
     assert (counts["queued"], counts["running"]) == (3, 0)
     assert job_state(job) == "paused"
-    assert FailingRecordJob.rocketjob_next_job("h:1:1", ClaimFilter()) is None
+    assert next_claimed_job(FailingRecordJob, "h:1:1", ClaimFilter()) is None
     job.resume()
     assert job_state(job) == "running"
     work_until(lambda: job_state(job) == "completed")
@@ -125,7 +126,7 @@ def test_a_database_error_mid_slice_is_released_by_the_workers_next_claim(
     from rocketjob.sliced.slices import Slices
 
     job = FailingRecordJob.create_from_upload(list(range(1, 11)))  # 2 slices
-    worker = FailingRecordJob.rocketjob_next_job("h:1:0", ClaimFilter())
+    worker = next_claimed_job(FailingRecordJob, "h:1:0", ClaimFilter())
     worker.rocketjob_batch_before("h:1:0")
     original = Slices.write_output
 
@@ -140,7 +141,7 @@ def test_a_database_error_mid_slice_is_released_by_the_workers_next_claim(
     monkeypatch.setattr(Slices, "write_output", original)
     # Another server's requeue would not touch it (this server is alive); the worker's own
     # next claim gives it back.
-    FailingRecordJob.rocketjob_next_job("h:1:0", ClaimFilter())
+    next_claimed_job(FailingRecordJob, "h:1:0", ClaimFilter())
     released = job.input().collection.find_one({"_id": held["_id"]})
     assert released["state"] == "queued" and "worker_name" not in released
     work_until(lambda: job_state(job) == "completed")

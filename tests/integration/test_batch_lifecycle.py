@@ -8,6 +8,7 @@ import pytest
 
 from rocketjob.connection import jobs_db, slices_db
 from rocketjob.sliced.slices import collection_name
+from tests.claiming import next_claimed_job
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import (
     CsvBatchJob,
@@ -41,7 +42,7 @@ def test_many_workers_produce_every_record_once_in_input_order() -> None:
 
 def test_sub_state_moves_through_before_processing_after() -> None:
     job = EchoBatchJob.create_from_upload(["a", "b"])
-    claimed = EchoBatchJob.rocketjob_next_job("h:1:0", _filter())
+    claimed = next_claimed_job(EchoBatchJob, "h:1:0", _filter())
     assert claimed.pk == job.pk and claimed.sub_state is None
     claimed.rocketjob_batch_before("h:1:0")
     job.reload()
@@ -130,7 +131,7 @@ def test_range_upload_gives_one_range_record_per_slice() -> None:
 
 def test_status_reports_slices_and_progress() -> None:
     job = EchoBatchJob.create_from_upload([str(i) for i in range(45)])  # 5 slices
-    claimed = EchoBatchJob.rocketjob_next_job("h:1:0", _filter())
+    claimed = next_claimed_job(EchoBatchJob, "h:1:0", _filter())
     claimed.rocketjob_batch_before("h:1:0")
     slices = claimed.input()
     claimed.rocketjob_process_slice(slices.claim("h:1:0"))
@@ -181,7 +182,7 @@ def test_workers_keep_percent_complete_up_to_date(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(batch_worker, "STATE_CHECK_SECONDS", 0.0)
     monkeypatch.setattr(batch_worker, "PERCENT_REFRESH_SECONDS", 0.0)
     job = EchoBatchJob.create_from_upload([str(i) for i in range(40)])  # 4 slices
-    claimed = EchoBatchJob.rocketjob_next_job("h:1:0", _filter())
+    claimed = next_claimed_job(EchoBatchJob, "h:1:0", _filter())
     claimed.rocketjob_batch_before("h:1:0")
     stops = iter([False, False, True])
     claimed.rocketjob_process_slices("h:1:0", lambda: next(stops))

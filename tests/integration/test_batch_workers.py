@@ -7,6 +7,9 @@ import io
 import pytest
 
 from rocketjob import ClaimFilter, Job
+from rocketjob.runtime.claim import next_job, requeue_dead_server
+from rocketjob.runtime.work_result import WorkResult
+from tests.claiming import next_claimed_job
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import EchoBatchJob
 from tests.jobsapp.jobs import NoopJob
@@ -15,7 +18,7 @@ from tests.jobsapp.jobs import NoopJob
 def started_batch(records: int = 50, **fields: object) -> EchoBatchJob:
     """A batch job claimed by worker ``a:1:0`` and moved to processing."""
     job = EchoBatchJob.create_from_upload([str(i) for i in range(records)], **fields)
-    claimed = Job.rocketjob_next_job("a:1:0", ClaimFilter())
+    claimed = next_claimed_job(Job, "a:1:0", ClaimFilter())
     assert claimed.pk == job.pk
     claimed.rocketjob_batch_before("a:1:0")
     job.reload()
@@ -26,9 +29,10 @@ def started_batch(records: int = 50, **fields: object) -> EchoBatchJob:
 def test_joining_workers_do_not_overwrite_the_owner() -> None:
     job = started_batch()
     owner, started_at = job.worker_name, job.started_at
-    joined = Job.rocketjob_next_job("b:2:0", ClaimFilter())
+    found = next_job(Job, "b:2:0", ClaimFilter())
+    assert found is not None and found.joined
+    joined = found.job
     assert joined.pk == job.pk
-    assert joined.rocketjob_joined
     joined.rocketjob_process_slice(joined.input().claim("b:2:0"))
     job.reload()
     assert (job.worker_name, job.started_at) == (owner, started_at)
@@ -38,11 +42,11 @@ def test_a_higher_priority_queued_job_wins_over_joining() -> None:
     started_batch(priority=50)
     urgent = NoopJob.create(priority=10)
     later = NoopJob.create(priority=50)
-    first = Job.rocketjob_next_job("b:2:0", ClaimFilter())
+    first = next_claimed_job(Job, "b:2:0", ClaimFilter())
     assert first.pk == urgent.pk
     # Equal priority: the batch job already started is finished first.
-    second = Job.rocketjob_next_job("b:2:1", ClaimFilter())
-    assert isinstance(second, EchoBatchJob) and second.rocketjob_joined
+    second = next_job(Job, "b:2:1", ClaimFilter())
+    assert second is not None and isinstance(second.job, EchoBatchJob) and second.joined
     later.reload()
     assert later.state == "queued"
 
@@ -52,12 +56,12 @@ def test_a_job_with_no_queued_slices_is_skipped_until_the_filter_resets() -> Non
     in_flight = job.input().claim("a:1:0")
     assert in_flight is not None
     claim_filter = ClaimFilter()
-    assert Job.rocketjob_next_job("b:2:0", claim_filter) is None
+    assert next_claimed_job(Job, "b:2:0", claim_filter) is None
     assert claim_filter.excluded == {"_id": {job.pk}}
     job.reload()
     job.rocketjob_process_slice(in_flight)
     # The next worker to look finds nothing queued or running: it completes the job.
-    assert Job.rocketjob_next_job("b:2:1", ClaimFilter()) is None
+    assert next_claimed_job(Job, "b:2:1", ClaimFilter()) is None
     assert job_state(job) == "completed"
 
 
@@ -67,15 +71,14 @@ def test_throttle_running_workers_caps_concurrent_slices() -> None:
     slices.claim("x:1:0")
     slices.claim("x:1:1")
     claim_filter = ClaimFilter()
-    assert Job.rocketjob_next_job("b:2:0", claim_filter) is None
+    assert next_claimed_job(Job, "b:2:0", claim_filter) is None
     assert job.pk in claim_filter.excluded["_id"]
     # A worker already inside gives back a slice it took over the cap.
     worker = EchoBatchJob.objects(pk=job.pk).first()
-    worker.rocketjob_joined = True
-    worker.rocketjob_process_slices("b:2:1", lambda: False)
+    assert worker.rocketjob_join("b:2:1", lambda: False) is WorkResult.YIELDED
     assert slices.counts_by_state()["running"] == 2
     job.set_fields(throttle_running_workers=None)
-    assert Job.rocketjob_next_job("b:2:0", ClaimFilter()).pk == job.pk
+    assert next_claimed_job(Job, "b:2:0", ClaimFilter()).pk == job.pk
 
 
 def test_dead_server_requeue_takes_back_only_its_running_slices() -> None:
@@ -87,7 +90,7 @@ def test_dead_server_requeue_takes_back_only_its_running_slices() -> None:
     done = slices.claim("alive:2:1")
     job.rocketjob_process_slice(done)
     assert all(mine) and theirs is not None
-    assert Job.requeue_dead_server("dead:9") == 1
+    assert requeue_dead_server(Job, "dead:9") == 1
     docs = {d["_id"]: d for d in slices.collection.find()}
     assert docs[mine[0].id]["state"] == docs[mine[1].id]["state"] == "queued"
     assert "worker_name" not in docs[mine[0].id]
@@ -100,7 +103,7 @@ def test_dead_server_requeue_takes_back_only_its_running_slices() -> None:
 def test_requeue_of_the_owning_server_while_processing_keeps_the_job_running() -> None:
     job = started_batch()
     held = job.input().claim("a:1:0")
-    assert Job.requeue_dead_server("a:1") >= 1
+    assert requeue_dead_server(Job, "a:1") >= 1
     job.reload()
     assert (job.state, job.sub_state) == ("running", "processing")
     assert job.input().collection.find_one({"_id": held.id})["state"] == "queued"
@@ -108,10 +111,10 @@ def test_requeue_of_the_owning_server_while_processing_keeps_the_job_running() -
 
 def test_requeue_during_before_batch_puts_the_job_back_in_the_queue() -> None:
     job = EchoBatchJob.create_from_upload(["a"])
-    claimed = Job.rocketjob_next_job("a:1:0", ClaimFilter())
+    claimed = next_claimed_job(Job, "a:1:0", ClaimFilter())
     claimed.sub_state = "before"
     claimed.set_fields(sub_state="before")
-    assert Job.requeue_dead_server("a:1") == 1
+    assert requeue_dead_server(Job, "a:1") == 1
     job.reload()
     assert (job.state, job.sub_state, job.worker_name) == ("queued", "before", None)
     work_until(lambda: job_state(job) == "completed")
@@ -120,11 +123,11 @@ def test_requeue_during_before_batch_puts_the_job_back_in_the_queue() -> None:
 def test_four_workers_and_a_dead_server_still_give_every_record_once_in_order() -> None:
     records = [f"r{i}" for i in range(300)]
     job = EchoBatchJob.create_from_upload(records)
-    started = Job.rocketjob_next_job("dead:9:0", ClaimFilter())
+    started = next_claimed_job(Job, "dead:9:0", ClaimFilter())
     started.rocketjob_batch_before("dead:9:0")
     lost = [job.input().claim("dead:9:0") for _ in range(3)]
     assert all(lost)
-    Job.requeue_dead_server("dead:9")
+    requeue_dead_server(Job, "dead:9")
     work_until(lambda: job_state(job) == "completed", workers=4)
     out = io.StringIO()
     assert job.download(out) == 300
@@ -134,14 +137,14 @@ def test_four_workers_and_a_dead_server_still_give_every_record_once_in_order() 
 def test_a_worker_that_found_nothing_to_join_skips_the_lookup_briefly(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from rocketjob.plugins.job import worker as worker_module
+    from rocketjob.runtime import claim as claim_module
 
-    monkeypatch.setattr(worker_module, "JOIN_RECHECK_SECONDS", 60.0)
-    monkeypatch.setattr(worker_module, "_no_joinable_until", {})
+    monkeypatch.setattr(claim_module, "JOIN_RECHECK_SECONDS", 60.0)
     job = EchoBatchJob.create_from_upload(["a", "b"])
-    claimed = Job.rocketjob_next_job("c:1:0", ClaimFilter())  # looked for a join: none
+    busy = ClaimFilter()  # one filter per worker thread: it holds the worker's skip
+    claimed = next_claimed_job(Job, "c:1:0", busy)  # looked for a join: none
     claimed.rocketjob_batch_before("c:1:0")
-    assert Job.rocketjob_next_job("c:1:0", ClaimFilter()) is None  # skipped the lookup
-    assert Job.rocketjob_next_job("c:1:1", ClaimFilter()).pk == job.pk  # others look
-    worker_module._no_joinable_until.clear()
-    assert Job.rocketjob_next_job("c:1:0", ClaimFilter()).pk == job.pk
+    assert next_claimed_job(Job, "c:1:0", busy) is None  # skipped the lookup
+    assert next_claimed_job(Job, "c:1:1", ClaimFilter()).pk == job.pk  # others look
+    busy.clear_join_skip()
+    assert next_claimed_job(Job, "c:1:0", busy).pk == job.pk

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rocketjob import StateConflictError
+from tests.claiming import claimed_job
 from tests.jobsapp.foundation_jobs import CallbackJob, ChildCallbackJob
 
 PERFORM_ORDER = [
@@ -34,7 +35,7 @@ def test_perform_now_runs_callbacks_in_order() -> None:
 
 def test_worker_runs_the_same_callbacks_in_the_same_order() -> None:
     job = CallbackJob.create()
-    claimed = CallbackJob.rocketjob_claim("host:1:0")
+    claimed = claimed_job(CallbackJob, "host:1:0")
     assert claimed.pk == job.pk
     claimed.rocketjob_work("host:1:0")
     stored = CallbackJob.objects.get(pk=job.pk)
@@ -67,7 +68,7 @@ def test_raising_before_callback_cancels_the_event() -> None:
 
 def test_raising_perform_callback_fails_the_job_with_the_exception() -> None:
     job = CallbackJob.create(fail_in="before_perform")
-    claimed = CallbackJob.rocketjob_claim("host:1:0")
+    claimed = claimed_job(CallbackJob, "host:1:0")
     claimed.rocketjob_work("host:1:0")
     stored = CallbackJob.objects.get(pk=job.pk)
     assert stored.state == "failed"
@@ -90,7 +91,7 @@ def test_worker_leaves_a_job_aborted_meanwhile_as_aborted() -> None:
             CallbackJob.objects.get(pk=self.pk).abort()
 
     job = AbortingDuringPerform.create()
-    claimed = AbortingDuringPerform.rocketjob_claim("host:1:0")
+    claimed = claimed_job(AbortingDuringPerform, "host:1:0")
     claimed.rocketjob_work("host:1:0")  # the conflict on complete is logged, not raised
     assert CallbackJob.objects.get(pk=job.pk).state == "aborted"
     with pytest.raises(StateConflictError, match="expected to be 'running'"):

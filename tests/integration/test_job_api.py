@@ -8,6 +8,7 @@ import pytest
 
 from rocketjob import Job, JobValidationError, UnknownJobFieldError
 from rocketjob.plugins.job.model import utc_now
+from tests.claiming import claimed_job, next_claimed_job
 from tests.jobsapp.foundation_jobs import KeptJob, ReportJob
 
 
@@ -102,9 +103,9 @@ def test_claim_takes_highest_priority_then_oldest_and_skips_future_jobs() -> Non
     first_high = KeptJob.create(priority=10)
     second_high = KeptJob.create(priority=10)
     KeptJob.create(priority=1, run_at=utc_now() + timedelta(hours=1))
-    order = [KeptJob.rocketjob_claim("w:1:0").pk for _ in range(3)]
+    order = [claimed_job(KeptJob, "w:1:0").pk for _ in range(3)]
     assert order == [first_high.pk, second_high.pk, low.pk]
-    assert KeptJob.rocketjob_claim("w:1:0") is None
+    assert claimed_job(KeptJob, "w:1:0") is None
 
 
 def test_expired_job_is_destroyed_instead_of_run() -> None:
@@ -112,7 +113,7 @@ def test_expired_job_is_destroyed_instead_of_run() -> None:
 
     KeptJob.create(expires_at=utc_now() - timedelta(seconds=5))
     fresh = KeptJob.create()
-    claimed = Job.rocketjob_next_job("w:1:0", ClaimFilter())
+    claimed = next_claimed_job(Job, "w:1:0", ClaimFilter())
     assert claimed.pk == fresh.pk
     assert KeptJob.objects.count() == 1
 

@@ -6,14 +6,16 @@ import time
 
 import pytest
 
-from rocketjob import ClaimFilter, Job
+from rocketjob import Job
 from rocketjob.plugins.job.interrupt import JobInterrupted
+from rocketjob.runtime.claim import requeue_dead_server
+from tests.claiming import claimed_job
 from tests.jobsapp.runtime_jobs import CheckpointJob
 
 
 def _claimed(worker: str = "host:1:0") -> CheckpointJob:
     CheckpointJob.create()
-    job = Job.rocketjob_claim(worker, ClaimFilter())
+    job = claimed_job(Job, worker)
     assert isinstance(job, CheckpointJob)
     job.rocketjob_checkpoint_start(worker)
     return job
@@ -59,7 +61,7 @@ def test_raises_when_the_job_is_no_longer_running_under_this_worker(
 def test_a_dead_server_releases_the_paused_jobs_it_held() -> None:
     job = _claimed("gone:7:0")
     CheckpointJob.objects.get(pk=job.pk).pause()  # its worker died before a checkpoint
-    Job.requeue_dead_server("gone:7")
+    requeue_dead_server(Job, "gone:7")
     paused = CheckpointJob.objects.get(pk=job.pk)
     assert (paused.state, paused.worker_name, paused.started_at) == ("paused", None, None)
     paused.resume()

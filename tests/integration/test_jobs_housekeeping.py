@@ -8,6 +8,7 @@ from rocketjob.connection import jobs_db
 from rocketjob.jobs import HousekeepingJob
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.server import Server
+from tests.claiming import next_claimed_job
 from tests.jobsapp.batch_jobs import EchoBatchJob
 from tests.jobsapp.jobs import NoopJob
 from tests.jobsapp.plugin_jobs import work_next
@@ -87,7 +88,7 @@ def test_zombie_servers_are_destroyed_and_their_jobs_requeued() -> None:
     live = Server.register("live-host:4343", max_workers=2)
     Server.objects(pk=zombie.pk).update(set__heartbeat__updated_at=utc_now() - timedelta(hours=1))
     job = NoopJob.create()
-    claimed = NoopJob.rocketjob_next_job("zombie-host:4242:0", _filter())
+    claimed = next_claimed_job(NoopJob, "zombie-host:4242:0", _filter())
     assert claimed is not None and claimed.pk == job.pk
     result = HousekeepingJob.build().perform()
     assert result["zombies"] == 1

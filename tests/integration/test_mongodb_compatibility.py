@@ -9,12 +9,14 @@ turns the xfail into a failure that tells us to drop the workaround.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from bson import ObjectId
 
-from rocketjob.connection import count, jobs_db
+from rocketjob.connection import jobs_db
 from rocketjob.plugins.job.model import utc_now
+from rocketjob.queries import count
 
 
 def on_embedded_server() -> bool:
@@ -65,11 +67,17 @@ def test_string_regex_queries_work() -> None:
     assert collection.count_documents({"name": {"$regex": "^host:1:"}}) == 1
 
 
-def test_dates_written_with_set_compare_correctly_in_find_and_count() -> None:
+def _with_set_date() -> tuple[Any, ObjectId, datetime]:
+    """A compat collection holding one document whose ``at`` was written with ``$set``."""
     collection = jobs_db()["compat"]
     now = utc_now()
     _id = collection.insert_one({}).inserted_id
     collection.update_one({"_id": _id}, {"$set": {"at": now}})
+    return collection, _id, now
+
+
+def test_dates_written_with_set_compare_correctly_in_find_and_count() -> None:
+    collection, _id, now = _with_set_date()
     assert [d["_id"] for d in collection.find({"at": {"$lte": now}})] == [_id]
     assert count(collection, {"at": {"$lte": now}}) == 1
     assert count(collection, {"at": {"$gt": now}}) == 0
@@ -78,11 +86,34 @@ def test_dates_written_with_set_compare_correctly_in_find_and_count() -> None:
 
 @embedded_deviation
 def test_count_documents_with_date_comparison_on_set_dates() -> None:
-    collection = jobs_db()["compat"]
-    now = utc_now()
-    _id = collection.insert_one({}).inserted_id
-    collection.update_one({"_id": _id}, {"$set": {"at": now}})
+    collection, _id, now = _with_set_date()
     assert collection.count_documents({"at": {"$lte": now}}) == 1
+
+
+@embedded_deviation
+def test_eq_on_id_beside_a_comparison_on_a_set_date_matches() -> None:
+    """Why rocketjob.queries.by_id keeps ``_id`` a plain equality."""
+    collection, _id, now = _with_set_date()
+    query = {"$and": [{"_id": {"$eq": _id}}, {"at": {"$lte": now}}]}
+    assert collection.delete_one(query).deleted_count == 1
+
+
+def test_plain_id_beside_a_comparison_on_a_set_date_matches() -> None:
+    collection, _id, now = _with_set_date()
+    assert collection.delete_one({"$and": [{"_id": _id}, {"at": {"$lte": now}}]}).deleted_count
+
+
+def test_eq_filters_drive_updates_and_upserts() -> None:
+    """The shapes of rocketjob.queries: ``$eq`` terms in a flat ``$and`` match in updates,
+    and an upsert on ``_id`` creates the document with that id."""
+    collection = jobs_db()["compat"]
+    collection.insert_many([{"_id": 1, "state": "queued"}, {"_id": 2, "state": "running"}])
+    claimed = collection.find_one_and_update(
+        {"$and": [{"state": {"$eq": "queued"}}]}, {"$set": {"state": "running"}}
+    )
+    assert claimed is not None and claimed["_id"] == 1
+    assert collection.update_one({"_id": 3}, {"$set": {"n": 1}}, upsert=True).upserted_id == 3
+    assert collection.count_documents({}) == 3
 
 
 def _date_or() -> dict:

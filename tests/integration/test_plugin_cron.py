@@ -10,6 +10,7 @@ import pytest
 from rocketjob import ClaimFilter, DuplicateJobError, Job, JobValidationError
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.plugins.schedule import CronSchedule
+from tests.claiming import next_claimed_job
 from tests.jobsapp.plugin_jobs import CronEndJob, CronNoopJob, work_next
 
 
@@ -62,7 +63,7 @@ def test_start_creates_the_next_instance_with_copy_on_restart_fields() -> None:
 def test_after_end_creates_the_next_instance_only_when_the_job_ends() -> None:
     job = CronEndJob.create(should_fail=True)
     job.run_now()
-    claimed = Job.rocketjob_next_job("host:1:0", ClaimFilter())
+    claimed = next_claimed_job(Job, "host:1:0", ClaimFilter())
     assert claimed is not None
     claimed.rocketjob_start_claimed()
     assert CronEndJob.objects.count() == 1  # nothing created on start

@@ -7,6 +7,7 @@ from datetime import timedelta
 from rocketjob import ClaimFilter, Job
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.plugins.schedule import CronSchedule
+from tests.claiming import next_claimed_job
 from tests.jobsapp.plugin_jobs import WindowJob, work_next
 
 
@@ -42,7 +43,7 @@ def test_job_started_after_its_window_closed_is_requeued_for_the_next_window() -
     later = _far_away()
     WindowJob.objects(pk=job.pk).update(set__processing_schedule=later)
     claim_filter = ClaimFilter()
-    assert Job.rocketjob_next_job("host:1:0", claim_filter) is None
+    assert next_claimed_job(Job, "host:1:0", claim_filter) is None
     job.reload()
     assert job.state == "queued"
     assert job.throttled_by == "processing_window_closed"

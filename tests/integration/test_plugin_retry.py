@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rocketjob.plugins.job.model import utc_now
+from tests.claiming import next_claimed_job
 from tests.jobsapp.plugin_jobs import RetryFailingJob, work_next
 
 
@@ -62,7 +63,7 @@ def test_zero_limit_never_retries() -> None:
 
 def test_retry_that_loses_a_race_leaves_the_job_as_the_other_process_set_it() -> None:
     job = RetryFailingJob.create()
-    claimed = RetryFailingJob.rocketjob_next_job("host:1:0", _filter())
+    claimed = next_claimed_job(RetryFailingJob, "host:1:0", _filter())
     assert claimed is not None
     # Someone aborts the job while the worker is failing it: the fail itself conflicts.
     RetryFailingJob.objects(pk=job.pk).update(set__state="aborted")

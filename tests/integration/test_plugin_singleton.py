@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from rocketjob import DuplicateJobError, Job, JobValidationError
+from tests.claiming import next_claimed_job
 from tests.jobsapp.plugin_jobs import SingletonCronJob, SingletonNoopJob, work_next
 
 
@@ -23,7 +24,7 @@ def test_second_queued_instance_is_refused_naming_the_first() -> None:
 
 def test_running_and_paused_instances_block() -> None:
     first = SingletonNoopJob.create()
-    claimed = Job.rocketjob_next_job("host:1:0", _filter())
+    claimed = next_claimed_job(Job, "host:1:0", _filter())
     assert claimed is not None and claimed.pk == first.pk
     with pytest.raises(DuplicateJobError):
         SingletonNoopJob.create()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rocketjob import ClaimFilter, Job
 from rocketjob.connection import jobs_db
+from tests.claiming import next_claimed_job
 from tests.jobsapp.plugin_jobs import (
     BlockerJob,
     DependentJob,
@@ -16,7 +17,7 @@ from tests.jobsapp.plugin_jobs import (
 
 
 def _claim(claim_filter: ClaimFilter, worker: str = "host:1:0") -> Job | None:
-    return Job.rocketjob_next_job(worker, claim_filter)
+    return next_claimed_job(Job, worker, claim_filter)
 
 
 def test_dependent_job_waits_while_a_job_it_depends_on_runs() -> None:

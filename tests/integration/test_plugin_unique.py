@@ -35,9 +35,10 @@ def test_scheduled_running_and_paused_jobs_hold_the_key() -> None:
     with pytest.raises(DuplicateJobError):
         UniqueImportJob.create(customer_id=1)
     scheduled.run_now()
-    from rocketjob import ClaimFilter, Job
+    from rocketjob import Job
+    from tests.claiming import claimed_job
 
-    running = Job.rocketjob_claim("host:1:0", ClaimFilter())
+    running = claimed_job(Job, "host:1:0")
     assert running is not None and running.pk == scheduled.pk
     with pytest.raises(DuplicateJobError):
         UniqueImportJob.create(customer_id=1)

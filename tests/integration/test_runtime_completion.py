@@ -15,9 +15,11 @@ from pymongo.errors import AutoReconnect
 
 from rocketjob.conf import get_settings
 from rocketjob.job import Job
-from rocketjob.plugins.job.worker import ClaimFilter
 from rocketjob.runtime import health
+from rocketjob.runtime.claim import Claim
+from rocketjob.runtime.claim_filter import ClaimFilter
 from rocketjob.runtime.worker import Worker
+from tests.claiming import next_claimed_job
 from tests.integration.runtime_helpers import completions, performs
 from tests.jobsapp.runtime_jobs import RuntimeFailJob, RuntimeJob
 
@@ -32,7 +34,7 @@ def _forget_failures() -> Iterator[None]:
 
 def _claimed(job_class: type) -> Any:
     created = job_class.create()
-    job = Job.rocketjob_next_job(WORKER, ClaimFilter(include=job_class.__name__ + "$"))
+    job = next_claimed_job(Job, WORKER, ClaimFilter(include=job_class.__name__ + "$"))
     assert job is not None and job.pk == created.pk
     return job
 
@@ -65,7 +67,7 @@ def _execute(job: Any) -> None:
 
     def run() -> None:
         try:
-            _worker()._execute(job)
+            _worker()._execute(Claim(job))
         except BaseException as exc:
             errors.append(exc)
 

@@ -10,7 +10,9 @@ import pytest
 from rocketjob import ClaimFilter, Job
 from rocketjob.conf import get_settings
 from rocketjob.runtime import worker as worker_module
+from rocketjob.runtime.claim import next_job
 from rocketjob.runtime.worker import Worker
+from tests.claiming import next_claimed_job
 from tests.helpers import wait_for
 from tests.integration.batch_support import job_state
 from tests.jobsapp.batch_jobs import EchoBatchJob
@@ -24,7 +26,7 @@ def test_a_batch_job_opening_its_slices_wakes_an_idle_worker_at_once() -> None:
         wait_for(lambda: worker.idle, timeout=30)
         job = EchoBatchJob.create_from_upload([f"r{i}" for i in range(30)])
         # Another server starts the job: before_batch done, slices open to every worker.
-        owner = Job.rocketjob_next_job("other:1:0", ClaimFilter(include="EchoBatchJob$"))
+        owner = next_claimed_job(Job, "other:1:0", ClaimFilter(include="EchoBatchJob$"))
         assert owner.pk == job.pk
         assert owner.rocketjob_batch_before("other:1:0")
         # The idle worker wakes, joins, processes every slice and completes the job.
@@ -37,13 +39,13 @@ def test_a_batch_job_opening_its_slices_wakes_an_idle_worker_at_once() -> None:
 
 def test_an_idle_worker_looks_for_a_batch_job_to_join_at_every_poll() -> None:
     claim_filter = ClaimFilter()
-    assert Job.rocketjob_next_job("idle:1:0", claim_filter) is None  # found nothing at all
+    assert next_claimed_job(Job, "idle:1:0", claim_filter) is None  # found nothing at all
     job = EchoBatchJob.create_from_upload(["a", "b"])
-    owner = Job.rocketjob_next_job("owner:1:0", ClaimFilter())
+    owner = next_claimed_job(Job, "owner:1:0", ClaimFilter())
     owner.rocketjob_batch_before("owner:1:0")
     # No skip of the join lookup after an idle poll: the very next poll joins.
-    joined = Job.rocketjob_next_job("idle:1:0", claim_filter)
-    assert joined is not None and joined.pk == job.pk and joined.rocketjob_joined
+    joined = next_job(Job, "idle:1:0", claim_filter)
+    assert joined is not None and joined.job.pk == job.pk and joined.joined
 
 
 def test_a_worker_skips_a_drained_batch_job_briefly_then_rejoins_it(
@@ -53,7 +55,7 @@ def test_a_worker_skips_a_drained_batch_job_briefly_then_rejoins_it(
     # Exclusions would otherwise last re_check_seconds: far beyond the test's timeouts.
     settings = dataclasses.replace(get_settings(), max_poll_seconds=0.2, re_check_seconds=600.0)
     job = EchoBatchJob.create_from_upload([f"r{i}" for i in range(20)])  # two slices
-    owner = Job.rocketjob_next_job("owner:1:0", ClaimFilter(include="EchoBatchJob$"))
+    owner = next_claimed_job(Job, "owner:1:0", ClaimFilter(include="EchoBatchJob$"))
     assert owner.rocketjob_batch_before("owner:1:0")
     held = job.input().claim("owner:1:0")  # the owner keeps one slice running
     assert held is not None

@@ -8,6 +8,7 @@ import pytest
 
 from rocketjob import InvalidTransitionError, Job
 from rocketjob.plugins.job.model import STATES, utc_now
+from rocketjob.runtime.claim import requeue_dead_server
 from tests.jobsapp.foundation_jobs import KeptJob, PausableJob, PausableWithoutCheckpointsJob
 
 # (event, source) -> destination for a plain (not pausable) job, per the feature inventory.
@@ -97,7 +98,7 @@ def test_requeue_dead_server_requeues_only_its_jobs() -> None:
     for index, job in enumerate(mine):
         job.start(worker_name=f"dead:1:{index}")
     other.start(worker_name="alive:2:0")
-    assert KeptJob.requeue_dead_server("dead:1") == 3
+    assert requeue_dead_server(KeptJob, "dead:1") == 3
     assert {j.state for j in KeptJob.objects(pk__in=[j.pk for j in mine])} == {"queued"}
     assert KeptJob.objects.get(pk=other.pk).state == "running"
 

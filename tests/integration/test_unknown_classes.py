@@ -7,6 +7,7 @@ from django.core.checks import run_checks
 
 from rocketjob import ClaimFilter, Job, UnknownJobClassError
 from rocketjob.plugins.job.model import utc_now
+from tests.claiming import next_claimed_job
 from tests.jobsapp.foundation_jobs import KeptJob
 
 
@@ -27,9 +28,9 @@ def store_unknown() -> object:
 def test_workers_never_claim_unknown_classes_and_leave_them_untouched() -> None:
     unknown_id = store_unknown()
     known = KeptJob.create(priority=50)
-    claimed = Job.rocketjob_next_job("w:1:0", ClaimFilter())
+    claimed = next_claimed_job(Job, "w:1:0", ClaimFilter())
     assert claimed.pk == known.pk
-    assert Job.rocketjob_next_job("w:1:0", ClaimFilter()) is None
+    assert next_claimed_job(Job, "w:1:0", ClaimFilter()) is None
     raw = Job._get_collection().find_one({"_id": unknown_id})
     assert raw["state"] == "queued" and "worker_name" not in raw
 

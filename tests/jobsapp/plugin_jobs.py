@@ -234,11 +234,13 @@ class FileNoteJob(Job):
 def work_next(worker_name: str = "test-host:1:0", claim_filter: object = None) -> Job | None:
     """Claim and run the next job as a worker thread would; returns it (or None)."""
     from rocketjob import ClaimFilter
+    from rocketjob.runtime.claim import next_job
 
-    job = Job.rocketjob_next_job(worker_name, claim_filter or ClaimFilter())  # type: ignore[arg-type]
-    if job is not None:
-        job.rocketjob_work(worker_name)
-    return job
+    claimed = next_job(Job, worker_name, claim_filter or ClaimFilter())  # type: ignore[arg-type]
+    if claimed is None:
+        return None
+    claimed.work(worker_name)
+    return claimed.job
 
 
 @on_demand("tests.add_numbers")

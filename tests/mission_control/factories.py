@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from rocketjob.plugins.job.model import utc_now
+from tests.claiming import next_claimed_job
 from tests.jobsapp.jobs import FailingJob, NoopJob
 
 
@@ -63,11 +64,11 @@ def unloadable(state: str = "failed", **fields: Any) -> Any:
 
 def failed_batch(records: list[str], **fields: Any) -> Any:
     """A RecordCheckBatchJob worked in-process until its bad records' slices failed."""
-    from rocketjob.plugins.job.worker import ClaimFilter
+    from rocketjob.runtime.claim_filter import ClaimFilter
     from tests.jobsapp.mission_control_jobs import RecordCheckBatchJob
 
     job = RecordCheckBatchJob.create_from_upload(records, **fields)
-    claimed = RecordCheckBatchJob.rocketjob_next_job("host:1:0", ClaimFilter())
+    claimed = next_claimed_job(RecordCheckBatchJob, "host:1:0", ClaimFilter())
     assert claimed is not None and claimed.pk == job.pk
     claimed.rocketjob_work("host:1:0", lambda: False)
     job.reload()
@@ -76,9 +77,9 @@ def failed_batch(records: list[str], **fields: Any) -> Any:
 
 def failed_batch_work(job: Any) -> Any:
     """Work a (retried) batch job in-process until it stops running; returns it reloaded."""
-    from rocketjob.plugins.job.worker import ClaimFilter
+    from rocketjob.runtime.claim_filter import ClaimFilter
 
-    claimed = type(job).rocketjob_next_job("host:1:0", ClaimFilter())
+    claimed = next_claimed_job(type(job), "host:1:0", ClaimFilter())
     assert claimed is not None and claimed.pk == job.pk
     claimed.rocketjob_work("host:1:0", lambda: False)
     job.reload()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rocketjob.job import Job
+from tests.claiming import next_claimed_job
 from tests.mission_control import factories
 
 LIST = "/admin/mission_control/job/"
@@ -30,11 +31,11 @@ def test_detail_shows_slice_bar_and_categories(make_client, batch_job):
 
 
 def test_running_batch_shows_progress_and_time_left(make_client):
-    from rocketjob.plugins.job.worker import ClaimFilter
+    from rocketjob.runtime.claim_filter import ClaimFilter
     from tests.jobsapp.mission_control_jobs import RecordCheckBatchJob
 
     job = RecordCheckBatchJob.create_from_upload([str(i) for i in range(30)])
-    claimed = RecordCheckBatchJob.rocketjob_next_job("host:1:0", ClaimFilter())
+    claimed = next_claimed_job(RecordCheckBatchJob, "host:1:0", ClaimFilter())
     claimed.rocketjob_batch_before("host:1:0")
     slices = claimed.input()
     for _ in range(4):

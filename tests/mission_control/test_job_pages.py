@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from rocketjob.job import Job
+from tests.claiming import next_claimed_job
 from tests.jobsapp.jobs import NoopJob
 from tests.mission_control import factories
 
@@ -320,12 +321,12 @@ def test_running_list_shows_records_and_busy_workers(make_client):
     from datetime import timedelta
 
     from rocketjob.plugins.job.model import utc_now
-    from rocketjob.plugins.job.worker import ClaimFilter
+    from rocketjob.runtime.claim_filter import ClaimFilter
     from rocketjob.runtime.server import ActiveWorker, Server
     from tests.jobsapp.mission_control_jobs import RecordCheckBatchJob
 
     job = RecordCheckBatchJob.create_from_upload([str(i) for i in range(12)])
-    RecordCheckBatchJob.rocketjob_next_job("web:1:0", ClaimFilter()).rocketjob_batch_before(
+    next_claimed_job(RecordCheckBatchJob, "web:1:0", ClaimFilter()).rocketjob_batch_before(
         "web:1:0"
     )
     server = Server.register("web:1", max_workers=3)

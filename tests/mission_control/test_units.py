@@ -19,8 +19,8 @@ def params(state: str = "failed", query: str = "") -> JobListParams:
 def test_search_is_escaped_and_combined_with_state_and_class():
     p = params("failed", "q=a.b(c)&class=Job.X")
     query = p.mongo_filter()
-    assert query["$and"][0] == {"state": "failed"}
-    assert query["$and"][1] == {"_cls": "Job.X"}
+    assert query["$and"][0] == {"state": {"$eq": "failed"}}
+    assert query["$and"][1] == {"_cls": {"$eq": "Job.X"}}
     pattern = query["$and"][2]["$or"][0]["_cls"]["$regex"]
     assert pattern == re.escape("a.b(c)") and re.search(pattern, "xa.b(c)y")
     assert not re.search(pattern, "aXb(c)")
@@ -51,9 +51,11 @@ def test_query_string_keeps_filters_and_drops_defaults():
 
 
 def test_state_filters():
-    assert state_filter("running") == {"state": "running"}
-    assert state_filter("scheduled")["state"] == "queued"
-    assert "$or" in state_filter("queued")
+    # $eq, in one flat $and: the shapes of rocketjob.queries.
+    assert state_filter("running") == {"state": {"$eq": "running"}}
+    assert state_filter("scheduled")["$and"][0] == {"state": {"$eq": "queued"}}
+    queued = state_filter("queued")["$and"]
+    assert queued[0] == {"state": {"$eq": "queued"}} and "$or" in queued[1]
     with pytest.raises(ValueError, match="unknown job list"):
         state_filter("bogus")
 

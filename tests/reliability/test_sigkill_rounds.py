@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from rocketjob.connection import count, jobs_db
+from rocketjob.connection import jobs_db
+from rocketjob.queries import count
 from tests.helpers import wait_for
 from tests.jobsapp.batch_jobs import EchoBatchJob
 from tests.jobsapp.runtime_jobs import COMPLETIONS, PERFORMS, RuntimeJob

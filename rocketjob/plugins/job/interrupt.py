@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from typing import Any, ClassVar
 
+from rocketjob import queries
 from rocketjob.exceptions import InvalidTransitionError, RocketJobError
 
 
@@ -82,7 +83,7 @@ class InterruptMixin:
             return
         self._rocketjob_checkpoint_next = now + float(self.checkpoint_seconds)
         stored = self._get_collection().find_one(  # type: ignore[attr-defined]
-            {"_id": self.pk}, {"state": 1, "worker_name": 1}
+            queries.by_id(self.pk), {"state": 1, "worker_name": 1}
         )
         if stored is None:
             raise JobInterrupted(self, None)
@@ -121,7 +122,7 @@ def release_paused(collection: Any, job_id: Any, worker_name: str) -> bool:
     """Unset the worker of a paused plain job it held: ``resume`` then re-queues the job
     (``has_started`` is false) instead of moving it to running under a worker that let go."""
     result = collection.update_one(
-        {"_id": job_id, "state": "paused", "worker_name": worker_name},
+        queries.matching(job_id, {"state": "paused", "worker_name": worker_name}),
         {"$unset": {"worker_name": "", "started_at": ""}},
     )
     return bool(result.modified_count)

@@ -13,6 +13,7 @@ import mongoengine as me
 from mongoengine.errors import FieldDoesNotExist, NotRegistered
 from pymongo import ReturnDocument
 
+from rocketjob import queries
 from rocketjob.exceptions import (
     JobValidationError,
     StateConflictError,
@@ -92,7 +93,7 @@ class PersistenceMixin:
         if not update:
             return
         stored = self._get_collection().find_one_and_update(  # type: ignore[attr-defined]
-            {"_id": self.pk, **expected},
+            queries.matching(self.pk, expected),
             update,
             projection={"state": 1},
             return_document=ReturnDocument.AFTER,
@@ -118,14 +119,14 @@ class PersistenceMixin:
         the completion is not written first: one conditional delete replaces two writes.
         """
         collection = self._get_collection()  # type: ignore[attr-defined]
-        if collection.delete_one({"_id": self.pk, **expected}).deleted_count != 1:
+        if collection.delete_one(queries.matching(self.pk, expected)).deleted_count != 1:
             self.rocketjob_raise_conflict(event, expected)
         self.rocketjob_destroyed = True
         self._clear_changed_fields()  # type: ignore[attr-defined]
 
     def rocketjob_raise_conflict(self, event: str, expected: dict[str, Any]) -> None:
         """Reload the job (if it still exists) and raise StateConflictError."""
-        current = self._get_collection().find_one({"_id": self.pk}, {"state": 1})  # type: ignore[attr-defined]
+        current = self._get_collection().find_one(queries.by_id(self.pk), {"state": 1})  # type: ignore[attr-defined]
         actual = current.get("state") if current else None
         if current:
             self.reload()  # type: ignore[attr-defined]
@@ -138,17 +139,14 @@ class PersistenceMixin:
         self.validate()
         update = self.rocketjob_changes()
         if update:
-            self._get_collection().update_one({"_id": self.pk}, update)  # type: ignore[attr-defined]
+            self._get_collection().update_one(queries.by_id(self.pk), update)  # type: ignore[attr-defined]
         self._clear_changed_fields()  # type: ignore[attr-defined]
 
     # -- scopes ---------------------------------------------------------------------------
     @classmethod
     def queued_now(cls) -> Any:
         """Queued jobs whose run_at has come."""
-        now = utc_now()
-        # One flat $and: the embedded server ignores terms placed beside a date $or.
-        ready = [{"state": "queued"}, {"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]}]
-        return cls.objects(__raw__={"$and": ready})
+        return cls.objects(__raw__=queries.queued_now(utc_now()))
 
     @classmethod
     def scheduled(cls) -> Any:
@@ -187,6 +185,18 @@ class PersistenceMixin:
 
         known = registered_job_classes()
         return sorted(name for name in stored if name not in known)
+
+    @classmethod
+    def destroy_if_in_state(cls, job_id: Any, state: Any) -> bool:
+        """Delete the stored job only if it is still in ``state`` (one atomic write).
+
+        Works on the raw document, so a job whose class this process cannot load can be
+        destroyed too; the class's own clean-up (``job.delete()``) is the caller's to run.
+        """
+        deleted = cls._get_collection().delete_one(  # type: ignore[attr-defined]
+            queries.matching(_object_id(job_id), {"state": state})
+        )
+        return bool(deleted.deleted_count == 1)
 
     def run_now(self) -> None:
         """Make a scheduled job run as soon as a worker is free (clears run_at)."""

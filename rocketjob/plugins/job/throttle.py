@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, TypeVar
 
+from rocketjob import queries
+
 Exclude = Literal["class", "id", "group"]
 F = TypeVar("F", bound=Callable[..., bool])
 _MARK = "_rocketjob_throttle"
@@ -63,14 +65,13 @@ class ThrottleMixin:
         limit = self.throttle_running_jobs
         if not limit or limit <= 0:
             return False
-        query: dict[str, Any] = {"state": "running"}
         if self.throttle_group:
-            query["throttle_group"] = self.throttle_group
+            query = queries.running(queries.eq("throttle_group", self.throttle_group))
         else:
-            query["_cls"] = self._class_name
+            query = queries.running(queries.eq("_cls", self._class_name))
         # Count everything running and discount this job, rather than filtering on _id: simpler
         # for the server's planner and correct on every MongoDB-protocol server we support.
-        running = self._get_collection().count_documents(query, limit=limit + 1)  # type: ignore[attr-defined]
+        running = queries.count(self._get_collection(), query, limit=limit + 1)  # type: ignore[attr-defined]
         others = running - (1 if getattr(self, "state", None) == "running" else 0)
         return bool(others >= limit)
 

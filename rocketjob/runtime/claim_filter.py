@@ -1,17 +1,15 @@
 """Which jobs a worker may claim, rendered as a MongoDB filter.
 
-The filter is built from equality and ``$ne`` terms rather than ``$in``/``$nin`` lists: the
-planner treats an ``$or`` of equalities on one field like ``$in``, and the embedded server
-(nx-27017) evaluates ``$in``/``$nin`` about eight times slower than equalities, which made
-the claim — the hottest query in the system — the bottleneck there.
-
-Callers combine these terms with their own in ONE flat ``$and`` (never as siblings of a
-top-level ``$or``): the embedded server ignores conditions placed beside an ``$or`` that
-compares dates, and a flat ``$and`` means the same on MongoDB.
+The filter is built from ``$eq`` and ``$ne`` terms rather than ``$in``/``$nin`` lists, and
+callers combine these terms with their own in ONE flat ``$and``: the rules of
+:mod:`rocketjob.queries`, which says why.
 
 A worker that may run every class it knows sends no class condition at all, only ``$ne``
 terms for classes it has learnt to skip (throttled ones, and classes stored in the database
-that this process cannot load: see ``WorkerMixin.rocketjob_claim``).
+that this process cannot load: see :func:`rocketjob.runtime.claim.claim`).
+
+Each worker thread has its own filter, so per-worker claim state lives here too: the
+exclusions and the moment until which the joinable-batch lookup is skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +18,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from rocketjob import queries
 
 
 @dataclass
@@ -31,12 +31,26 @@ class ClaimFilter:
     exclude: str = ""
     where: dict[str, Any] = field(default_factory=dict)
     excluded: dict[str, set[Any]] = field(default_factory=dict)
+    #: (number of skipped job ids, monotonic time): no joinable batch job was found with that
+    #: many jobs skipped; the lookup is skipped until then (see ``rocketjob.runtime.claim``).
+    join_skip: tuple[int, float] = field(default=(0, 0.0), compare=False, repr=False)
 
     def exclude_value(self, field_name: str, value: Any) -> None:
         self.excluded.setdefault(field_name, set()).add(value)
 
     def reset_exclusions(self) -> None:
         self.excluded.clear()
+
+    def join_lookup_skipped(self, now: float) -> bool:
+        """Whether a recent lookup found nothing to join (with the same jobs skipped)."""
+        skipped_ids, until = self.join_skip
+        return until > now and skipped_ids == len(self.excluded.get("_id", ()))
+
+    def skip_join_lookup(self, until: float) -> None:
+        self.join_skip = (len(self.excluded.get("_id", ())), until)
+
+    def clear_join_skip(self) -> None:
+        self.join_skip = (0, 0.0)
 
     def class_names(self, candidates: Iterable[tuple[str, type]]) -> list[str]:
         """Stored class names (``_cls``) the worker may claim among ``candidates``."""
@@ -80,9 +94,11 @@ class ClaimFilter:
         else:
             names = self.class_names(candidates)
             if names:
-                conditions.append({"$or": [{"_cls": name} for name in names]})
+                conditions.append(queries.any_of("_cls", names))
             else:
-                conditions.append({"_cls": {"$in": []}})  # matches nothing
+                # Matches nothing: a worker whose include/exclude leave it no class (rare, so
+                # the $in that the embedded server evaluates slowly costs nothing here).
+                conditions.append({"_cls": {"$in": []}})
         for field_name, values in sorted(self.excluded.items()):
             if field_name == "_id":
                 conditions.extend(self.id_conditions())
