@@ -24,6 +24,7 @@ from rocketjob.plugins.job.interrupt import InterruptMixin
 from rocketjob.plugins.job.logger import LoggerMixin
 from rocketjob.plugins.job.model import JobModel
 from rocketjob.plugins.job.persistence import PersistenceMixin
+from rocketjob.plugins.job.rate_limit import RateLimitMixin
 from rocketjob.plugins.job.state_machine import StateMachineMixin
 from rocketjob.plugins.job.throttle import ThrottleMixin
 from rocketjob.plugins.job.worker import WorkerMixin
@@ -35,6 +36,7 @@ class Job(
     WorkerMixin,
     HelpersMixin,
     ThrottleMixin,
+    RateLimitMixin,
     InterruptMixin,
     StateMachineMixin,
     CallbacksMixin,

@@ -123,8 +123,9 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
         if throttled is not None:
             name, excluded = throttled
             job.rocketjob_release(name)
+            until = job.rocketjob_throttle_until(name)
             for field_name, value in excluded.items():
-                claim_filter.exclude_value(field_name, value)
+                claim_filter.exclude_value(field_name, value, until=until)
             continue
         return found
 

@@ -153,7 +153,7 @@ class Worker:
         backoff = Backoff(cap=max(1.0, self.settings.heartbeat_seconds))
         self._next_reset = time.monotonic() + self.settings.re_check_seconds
         while not self._stop.is_set():
-            if time.monotonic() >= self._next_reset:
+            if time.monotonic() >= min(self._next_reset, self.claim_filter.reset_due):
                 self.claim_filter.reset_exclusions()
                 self._next_reset = time.monotonic() + self.settings.re_check_seconds
             try:
@@ -166,7 +166,10 @@ class Worker:
                 continue
             backoff.reset()
             if claimed is None:
-                self._idle(self.settings.max_poll_seconds * random.uniform(0.5, 1.0))
+                poll = self.settings.max_poll_seconds * random.uniform(0.5, 1.0)
+                # A rate-limit window that ends sooner ends the wait with it.
+                until_reset = self.claim_filter.reset_due - time.monotonic()
+                self._idle(max(0.0, min(poll, until_reset)))
                 continue
             if self._execute(claimed) is WorkResult.DRAINED:
                 self._skip_drained(claimed.job.pk)

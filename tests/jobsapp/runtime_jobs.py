@@ -87,6 +87,16 @@ class TimeLimitRetryJob(Retry, TimeLimitJob):
     retry_limit = 3
 
 
+class RateLimitedJob(Job):
+    """At most 5 starts per 2-second window, across every worker and process."""
+
+    destroy_on_complete = False
+    rate_limit = (5, 2.0)
+
+    def perform(self) -> None:
+        time.sleep(0.05)
+
+
 class RuntimeFailJob(Job):
     destroy_on_complete = False
 
@@ -100,6 +110,7 @@ class RuntimeLowPriorityJob(RuntimeJob):
 
 __all__ = [
     "CheckpointJob",
+    "RateLimitedJob",
     "RuntimeFailJob",
     "RuntimeJob",
     "RuntimeLowPriorityJob",

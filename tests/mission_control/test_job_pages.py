@@ -343,3 +343,23 @@ def test_running_list_shows_records_and_busy_workers(make_client):
     assert "<td>12</td>" in row  # records
     assert 'title="web:1:0">3</span>' in row  # three workers busy with it
     assert "processing" in row
+
+
+def test_a_rate_limited_job_is_shown_as_throttled(make_client):
+    import time
+
+    from rocketjob import ClaimFilter
+    from rocketjob.runtime.claim import next_job
+    from tests.jobsapp.runtime_jobs import RateLimitedJob  # 5 starts per 2 s
+
+    while time.time() % 2.0 > 1.0:  # all six claims in one window
+        time.sleep(0.05)
+    jobs = [RateLimitedJob.create() for _ in range(6)]
+    claim_filter = ClaimFilter()
+    for _ in range(6):
+        next_job(Job, "host:1:0", claim_filter)
+    client = make_client("view")
+    listing = client.get(f"{LIST}state/queued/").content.decode()
+    assert "rate_limit" in listing
+    detail = client.get(f"{LIST}{jobs[5].pk}/").content.decode()
+    assert "rate_limit" in detail

@@ -76,10 +76,23 @@ class ThrottleMixin:
         return bool(others >= limit)
 
     def rocketjob_evaluate_throttles(self) -> tuple[str, dict[str, Any]] | None:
-        """The first throttle that holds, and the claim filter that excludes jobs like this one."""
+        """The first throttle that holds, and the claim filter that excludes jobs like this one.
+
+        The class's ``rate_limit`` comes last: checking it uses up one start of the window,
+        which a job that another throttle holds back must not do.
+        """
         for name, exclude in self.rocketjob_throttle_methods():
             if getattr(self, name)():
                 return name, self.rocketjob_throttle_filter(exclude)
+        if self.rocketjob_rate_limit_exceeded():  # type: ignore[attr-defined]
+            return "rate_limit", self.rocketjob_throttle_filter("class")
+        return None
+
+    def rocketjob_throttle_until(self, name: str) -> float | None:
+        """Monotonic time until which the throttle ``name`` holds, when it is known (a rate
+        limit's window end); None: until the runtime's next reset of the exclusions."""
+        if name == "rate_limit":
+            return self.rocketjob_rate_window_end()  # type: ignore[attr-defined]
         return None
 
     def rocketjob_throttle_filter(self, exclude: Exclude) -> dict[str, Any]:
