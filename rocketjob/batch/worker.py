@@ -121,7 +121,9 @@ class BatchWorker(BatchRecords):
         """Whether a worker should join this running job now (called before joining)."""
         slices = self.input()  # type: ignore[attr-defined]
         if slices.has_queued():
-            return not self.rocketjob_workers_capped(slices)  # type: ignore[attr-defined]
+            if self.rocketjob_workers_capped(slices):  # type: ignore[attr-defined]
+                return False
+            return self.rocketjob_batch_throttled() is None  # type: ignore[attr-defined]
         self.rocketjob_batch_check_complete(worker_name)
         return False
 
@@ -242,6 +244,8 @@ class BatchWorker(BatchRecords):
         # name was left by an interrupted run: re-queue it before taking new work.
         slices.requeue_running(worker_name, exact=True)
         started = last_check = time.monotonic()
+        if self.rocketjob_batch_throttled():  # type: ignore[attr-defined]
+            return WorkResult.YIELDED
         while not stop():
             slice_ = slices.claim(worker_name)
             if slice_ is None:
@@ -256,7 +260,7 @@ class BatchWorker(BatchRecords):
                 return WorkResult.YIELDED
             if now - last_check >= STATE_CHECK_SECONDS:
                 last_check = now
-                if not self.rocketjob_still_processing():
+                if not self.rocketjob_still_processing() or self.rocketjob_batch_throttled():  # type: ignore[attr-defined]
                     return WorkResult.YIELDED
         return WorkResult.YIELDED
 

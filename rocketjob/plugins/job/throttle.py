@@ -26,13 +26,22 @@ F = TypeVar("F", bound=Callable[..., bool])
 _MARK = "_rocketjob_throttle"
 
 
-def throttle(exclude: Exclude = "class") -> Callable[[F], F]:
-    """Declare a throttle method; ``exclude`` says which jobs to skip while it holds."""
+_ON_JOIN = "_rocketjob_throttle_on_join"
+
+
+def throttle(exclude: Exclude = "class", on_join: bool = True) -> Callable[[F], F]:
+    """Declare a throttle method; ``exclude`` says which jobs to skip while it holds.
+
+    ``on_join``: also checked when a worker is about to join a running batch job (see
+    :mod:`rocketjob.batch.batch_throttles`); built-in throttles about *starting* a job (the
+    running-jobs cap, the processing window) say False.
+    """
     if exclude not in ("class", "id", "group"):
         raise ValueError("exclude must be 'class', 'id' or 'group'")
 
     def mark(function: F) -> F:
         setattr(function, _MARK, exclude)
+        setattr(function, _ON_JOIN, on_join)
         return function
 
     return mark
@@ -59,7 +68,7 @@ class ThrottleMixin:
                     found[name] = kind
         return list(found.items())
 
-    @throttle(exclude="group")
+    @throttle(exclude="group", on_join=False)
     def throttle_running_jobs_exceeded(self) -> bool:
         """True when the running-jobs cap of the class (or throttle_group) is reached."""
         limit = self.throttle_running_jobs
@@ -87,6 +96,15 @@ class ThrottleMixin:
         if self.rocketjob_rate_limit_exceeded():  # type: ignore[attr-defined]
             return "rate_limit", self.rocketjob_throttle_filter("class")
         return None
+
+    @classmethod
+    def rocketjob_join_throttle_names(cls) -> list[str]:
+        """The throttles also checked before joining a running batch job."""
+        return [
+            name
+            for name, _ in cls.rocketjob_throttle_methods()
+            if getattr(getattr(cls, name), _ON_JOIN, True)
+        ]
 
     def rocketjob_throttle_until(self, name: str) -> float | None:
         """Monotonic time until which the throttle ``name`` holds, when it is known (a rate
