@@ -363,3 +363,18 @@ def test_a_rate_limited_job_is_shown_as_throttled(make_client):
     assert "rate_limit" in listing
     detail = client.get(f"{LIST}{jobs[5].pk}/").content.decode()
     assert "rate_limit" in detail
+
+
+def test_a_running_batch_job_shows_the_batch_throttle_that_holds(make_client):
+    from rocketjob import ClaimFilter
+    from rocketjob.runtime.claim import next_job
+    from tests.jobsapp.batch_jobs import GatedBatchJob
+
+    job = GatedBatchJob.create_from_upload([str(i) for i in range(20)])
+    started = next_job(Job, "host:1:0", ClaimFilter())
+    assert started is not None
+    started.work("host:1:0", lambda: True)  # before_batch; its worker leaves at once
+    job.set_fields(gate_closed=True)
+    assert next_job(Job, "host:1:1", ClaimFilter()) is None  # the joiner records why
+    listing = make_client("view").get(f"{LIST}state/running/").content.decode()
+    assert "gate_is_closed" in listing
