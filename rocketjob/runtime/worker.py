@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 import weakref
@@ -331,6 +332,9 @@ class Worker:
                 continue
             requeued += 1
             logger.warning("re-queued a job this worker had lost", extra={"job_id": str(job.pk)})
+        # Paused while a previous thread of this name ran them, before it reached a
+        # checkpoint: let them go, so resume re-queues them.
+        claim.release_paused_of(Job, f"^{re.escape(self.name)}$")
         return requeued
 
 

@@ -66,3 +66,17 @@ def test_a_dead_server_releases_the_paused_jobs_it_held() -> None:
     assert (paused.state, paused.worker_name, paused.started_at) == ("paused", None, None)
     paused.resume()
     assert paused.state == "queued"  # not running under a worker that is gone
+
+
+def test_a_replacement_worker_thread_releases_what_its_predecessor_held_paused() -> None:
+    from rocketjob.conf import get_settings
+    from rocketjob.runtime.claim_filter import ClaimFilter
+    from rocketjob.runtime.worker import Worker
+
+    job = _claimed("host:9:0")
+    CheckpointJob.objects.get(pk=job.pk).pause()  # its thread crashed before a checkpoint
+    other = _claimed("host:9:1")
+    CheckpointJob.objects.get(pk=other.pk).pause()  # another thread's: not touched
+    Worker("host:9", 0, get_settings(), ClaimFilter())._requeue_own_claims()
+    assert CheckpointJob.objects.get(pk=job.pk).worker_name is None
+    assert CheckpointJob.objects.get(pk=other.pk).worker_name == "host:9:1"
