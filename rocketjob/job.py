@@ -28,8 +28,10 @@ from rocketjob.plugins.job.rate_limit import RateLimitMixin
 from rocketjob.plugins.job.state_machine import StateMachineMixin
 from rocketjob.plugins.job.throttle import ThrottleMixin
 from rocketjob.plugins.job.worker import WorkerMixin
+from rocketjob.queries import CLAIM_INDEX
 
 JOBS_COLLECTION = "rocketjob_jobs"
+CLAIM_INDEX_NAME = "rocketjob_claim"
 
 
 class Job(
@@ -48,6 +50,20 @@ class Job(
 ):
     """A unit of work stored as one MongoDB document and run by a worker."""
 
+    @classmethod
+    def ensure_indexes(cls) -> None:
+        """Create the indexes; an older claim index of the same name is replaced first.
+
+        The claim index was ``(state, priority)``; MongoDB refuses to create an index under
+        a name that another key already uses, so that one is dropped.
+        """
+        collection = cls._get_collection()
+        current = collection.index_information().get(CLAIM_INDEX_NAME)
+        wanted = [name for name, _ in CLAIM_INDEX]
+        if current is not None and [name for name, _ in current["key"]] != wanted:
+            collection.drop_index(CLAIM_INDEX_NAME)
+        super().ensure_indexes()
+
     meta = {
         "collection": JOBS_COLLECTION,
         "db_alias": "rocketjob",
@@ -55,8 +71,8 @@ class Job(
         "index_cls": False,
         "auto_create_index": False,
         "indexes": [
-            # The claim: state=queued sorted by priority (then _id, the natural order).
-            {"fields": ["state", "priority"], "name": "rocketjob_claim"},
+            # The claim: state=queued sorted by priority, then oldest (rocketjob.queries).
+            {"fields": ["state", "priority", "created_at"], "name": CLAIM_INDEX_NAME},
             {"fields": ["completed_at"], "name": "rocketjob_completed_at"},
             {"fields": ["_cls"], "name": "rocketjob_class"},
         ],

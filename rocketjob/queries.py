@@ -34,8 +34,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-#: The claim order: lowest priority number first, then oldest (ObjectIds grow with time).
-CLAIM_ORDER = [("priority", 1), ("_id", 1)]
+#: The claim order: lowest priority number first, then oldest. Sorted by the claim index
+#: (``CLAIM_INDEX`` after the ``state`` equality), so a claim reads one index entry however
+#: many jobs are queued. Not ``_id``: nx-27017 cannot put ``_id`` in a compound index, and a
+#: sort on it makes every claim sort all queued jobs of the top priority (34-100 ms with
+#: 5,000-50,000 of them, against 0.6 ms).
+CLAIM_ORDER = [("priority", 1), ("created_at", 1)]
+CLAIM_INDEX = [("state", 1), *CLAIM_ORDER]
+#: The slice claim's order, in input order, and its index. Like the job claim, the sort names
+#: only the keys after the ``state`` equality: with ``$eq`` nx-27017 then walks the index in
+#: order (0.4 ms with 30,000 queued slices), while sorting on ``state`` too makes it sort
+#: (3-4 ms); MongoDB answers both from the index.
+SLICE_ORDER = [("first_record_number", 1)]
+SLICE_INDEX = [("state", 1), *SLICE_ORDER]
 
 
 def count(collection: Any, query: dict[str, Any], limit: int = 0) -> int:

@@ -1,12 +1,11 @@
 """What one claim costs as the queue grows, for each query shape: ``python -m
 rocketjob.perf.claim_cost [--jobs 5000 50000] [--claims 200] [--url URL]``.
 
-Fills a collection with the jobs collection's claim index and N queued job documents, then
-times ``--claims`` claims (``find_one_and_update`` sorted by priority, as the runtime sends
-it) with the filter written the old way (plain equalities) and with
-:func:`rocketjob.queries.queued_now` (``$eq``), interleaved, and the same for the batch
-slice claim. Without ``--url`` it starts an in-memory embedded server (nx-27017), where the
-shapes differ; on MongoDB they cost the same. See docs/performance.md.
+For each variant of the job claim (``find_one_and_update``: as it was, with ``$eq`` only, and
+as the runtime sends it now, with its index and sort from :mod:`rocketjob.queries`) fills a
+collection with N queued job documents of one priority and times ``--claims`` claims; then
+the batch slice claim, plain and ``$eq``. Without ``--url`` it starts an in-memory embedded
+server (nx-27017), where the shapes differ; on MongoDB they mean the same. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -24,6 +23,8 @@ from pymongo import MongoClient, ReturnDocument
 from rocketjob import queries
 
 CLAIM_SET = {"$set": {"state": "running", "worker_name": "bench:1:0"}}
+OLD_INDEX = [("state", 1), ("priority", 1)]
+OLD_ORDER = [("priority", 1), ("_id", 1)]
 
 
 def old_job_filter(now: datetime) -> dict[str, Any]:
@@ -31,15 +32,31 @@ def old_job_filter(now: datetime) -> dict[str, Any]:
     return {"$and": [{"state": "queued"}, {"$or": [{"run_at": None}, {"run_at": {"$lte": now}}]}]}
 
 
-def _fill(collection: Any, count: int) -> None:
+#: (label, index, filter, sort): the claim as it was, with $eq only, and as it is now.
+VARIANTS = [
+    ("before", OLD_INDEX, old_job_filter, OLD_ORDER),
+    ("$eq", OLD_INDEX, queries.queued_now, OLD_ORDER),
+    ("now", queries.CLAIM_INDEX, queries.queued_now, queries.CLAIM_ORDER),
+]
+
+
+def _fill(collection: Any, count: int, index: list[tuple[str, int]]) -> None:
     collection.drop()
-    collection.create_index([("state", 1), ("priority", 1)], name="rocketjob_claim")
+    collection.create_index(index)
+    created = datetime.now(UTC)
     for start in range(0, count, 5000):
         batch = min(5000, count - start)
         collection.insert_many(
             [
-                {"_id": ObjectId(), "_cls": "Job.NoopJob", "state": "queued", "priority": 50}
-                for _ in range(batch)
+                {
+                    "_id": ObjectId(),
+                    "_cls": "Job.NoopJob",
+                    "state": "queued",
+                    "priority": 50,
+                    "created_at": created + timedelta(milliseconds=start + n),
+                    "first_record_number": start + n,  # what slices sort on
+                }
+                for n in range(batch)
             ],
             ordered=False,
         )
@@ -55,32 +72,29 @@ def _time(claim: Callable[[], Any], claims: int) -> float:
 
 
 def measure(collection: Any, jobs: int, claims: int) -> dict[str, float]:
-    _fill(collection, jobs + 2 * claims)
-    sort = queries.CLAIM_ORDER
-
-    def claim_with(make_filter: Callable[[datetime], dict[str, Any]]) -> Callable[[], Any]:
-        return lambda: collection.find_one_and_update(
-            make_filter(datetime.now(UTC)),
-            CLAIM_SET,
-            sort=sort,
-            return_document=ReturnDocument.AFTER,
+    """Milliseconds per job claim for each variant, and per slice claim (plain, $eq)."""
+    results: dict[str, float] = {}
+    for label, index, make_filter, sort in VARIANTS:
+        _fill(collection, jobs + claims, index)
+        results[label] = _time(
+            lambda: collection.find_one_and_update(
+                make_filter(datetime.now(UTC)),  # noqa: B023 (called in this iteration)
+                CLAIM_SET,
+                sort=sort,  # noqa: B023
+                return_document=ReturnDocument.AFTER,
+            ),
+            claims,
         )
-
-    old, new = claim_with(old_job_filter), claim_with(queries.queued_now)
-    results = {"old": 0.0, "queries": 0.0}
-    for _ in range(2):  # interleaved halves: load on the machine hits both alike
-        results["old"] += _time(old, claims // 2) / 2
-        results["queries"] += _time(new, claims // 2) / 2
-    _fill(collection, jobs + 2 * claims)  # as slices: same shape, sorted by the index
-    slice_sort = [("state", 1), ("priority", 1)]
-    plain = lambda: collection.find_one_and_update(  # noqa: E731
-        {"state": "queued"}, CLAIM_SET, sort=slice_sort
-    )
-    eq = lambda: collection.find_one_and_update(  # noqa: E731
-        queries.eq("state", "queued"), CLAIM_SET, sort=slice_sort
-    )
-    results["slice old"] = _time(plain, claims // 2)
-    results["slice queries"] = _time(eq, claims // 2)
+    slice_variants = [
+        ("slice before", {"state": "queued"}, queries.SLICE_INDEX),
+        ("slice now", queries.eq("state", "queued"), queries.SLICE_ORDER),
+    ]
+    for label, query, slice_sort in slice_variants:
+        _fill(collection, jobs + claims, queries.SLICE_INDEX)
+        results[label] = _time(
+            lambda: collection.find_one_and_update(query, CLAIM_SET, sort=slice_sort),  # noqa: B023
+            claims,
+        )
     collection.drop()
     return results
 
@@ -100,13 +114,11 @@ def main(argv: list[str] | None = None) -> None:
         url = server.url
     try:
         collection: Any = MongoClient(url)["rocketjob_claim_cost"]["jobs"]
-        print("queued jobs | ms/claim old | ms/claim queries | slice old | slice queries")
+        labels = [v[0] for v in VARIANTS] + ["slice before", "slice now"]
+        print("| queued | " + " | ".join(f"{label} ms" for label in labels) + " |")
         for jobs in options.jobs:
             r = measure(collection, jobs, options.claims)
-            print(
-                f"{jobs:>11,} | {r['old']:>12.2f} | {r['queries']:>16.2f} "
-                f"| {r['slice old']:>9.2f} | {r['slice queries']:>13.2f}"
-            )
+            print(f"| {jobs:,} | " + " | ".join(f"{r[label]:.2f}" for label in labels) + " |")
     finally:
         if server is not None:
             server.stop()

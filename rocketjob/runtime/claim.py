@@ -5,8 +5,9 @@ Two kinds of work compete:
 
 * **queued jobs**, claimed atomically by one ``find_one_and_update`` over "queued and due"
   plus the worker's :class:`~rocketjob.runtime.claim_filter.ClaimFilter`, sorted by
-  ``(priority, _id)``, that sets ``state=running``, ``worker_name`` and ``started_at``. It
-  returns the claimed document, so starting a job costs one round trip;
+  ``(priority, created_at)`` (index-backed: :mod:`rocketjob.queries`), that sets
+  ``state=running``, ``worker_name`` and ``started_at``. It returns the claimed document,
+  so starting a job costs one round trip;
 * **running batch jobs** whose slices are being processed, which any number of workers
   *join* without writing to the job (its ``started_at`` and ``worker_name`` stay those of
   the worker that started it). Job classes say they can be joined with the class attribute

@@ -40,7 +40,6 @@ from rocketjob.sliced.serializers import Serializer, get_serializer
 #: MongoDB's document size limit.
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 SLICE_STATES = ("queued", "running", "completed", "failed")
-CLAIM_INDEX = [("state", ASCENDING), ("first_record_number", ASCENDING)]
 
 
 class SliceTooLargeError(ValueError):
@@ -90,7 +89,7 @@ class Slices:
         return slices_db()[self.name]
 
     def create_indexes(self) -> None:
-        self.collection.create_index(CLAIM_INDEX, name="rocketjob_slice_claim")
+        self.collection.create_index(queries.SLICE_INDEX, name="rocketjob_slice_claim")
 
     def create_output_indexes(self) -> None:
         self.collection.create_index([("first_record_number", ASCENDING)], name="rocketjob_order")
@@ -142,7 +141,7 @@ class Slices:
         raw = self.collection.find_one_and_update(
             queries.eq("state", "queued"),
             {"$set": {"state": "running", "worker_name": worker_name, "started_at": utc_now()}},
-            sort=CLAIM_INDEX,
+            sort=queries.SLICE_ORDER,
             return_document=ReturnDocument.AFTER,
         )
         return None if raw is None else self.to_slice(raw)

@@ -108,6 +108,26 @@ def test_claim_takes_highest_priority_then_oldest_and_skips_future_jobs() -> Non
     assert claimed_job(KeptJob, "w:1:0") is None
 
 
+def test_among_equal_priorities_the_oldest_by_created_at_is_claimed_first() -> None:
+    # Inserted first, but created later: the claim sorts on created_at, not _id.
+    later = KeptJob.create(priority=20, created_at=utc_now() + timedelta(seconds=5))
+    earlier = KeptJob.create(priority=20, created_at=utc_now() - timedelta(seconds=5))
+    order = [claimed_job(KeptJob, "w:1:0").pk for _ in range(2)]
+    assert order == [earlier.pk, later.pk]
+
+
+def test_ensure_indexes_replaces_an_older_claim_index_of_the_same_name() -> None:
+    from rocketjob.connection import ensure_indexes
+    from rocketjob.queries import CLAIM_INDEX
+
+    collection = Job._get_collection()
+    collection.drop_indexes()
+    collection.create_index([("state", 1), ("priority", 1)], name="rocketjob_claim")
+    ensure_indexes()
+    keys = [[name for name, _ in index["key"]] for index in collection.index_information().values()]
+    assert [name for name, _ in CLAIM_INDEX] in keys
+
+
 def test_expired_job_is_destroyed_instead_of_run() -> None:
     from rocketjob import ClaimFilter
 

@@ -1,5 +1,5 @@
-"""Throttles end to end through Job.rocketjob_next_job: dependent jobs, running-job caps per
-class and per throttle_group, and a user-defined throttle."""
+"""Throttles end to end through rocketjob.runtime.claim.next_job: dependent jobs, running-job
+caps per class and per throttle_group, and a user-defined throttle."""
 
 from __future__ import annotations
 
