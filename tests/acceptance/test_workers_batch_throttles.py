@@ -40,7 +40,10 @@ def test_windows_and_join_throttles_hold_slices_until_they_open(
 
         gated = GatedBatchJob.create_from_upload([str(i) for i in range(20)], api_down=True)
         wait_for(lambda: GatedBatchJob.objects.get(pk=gated.pk).throttled_by == "api_is_down")
-        assert GatedBatchJob.objects.get(pk=gated.pk).state == "queued"  # held at claim
+        time.sleep(2)  # workers keep claiming it and putting it back (re-check: 1 s)
+        held = GatedBatchJob.objects.get(pk=gated.pk)
+        assert held.sub_state != "processing"  # held at claim: before_batch never ran
+        assert held.input().count_in(("queued",)) == 4
         gated.set_fields(api_down=False)
         wait_for(lambda: GatedBatchJob.objects.get(pk=gated.pk).state == "completed", 60)
         p.signal(signal.SIGTERM)
