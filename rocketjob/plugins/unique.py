@@ -102,7 +102,7 @@ class Unique(ExclusiveMixin):
             try:
                 return super().create(**fields)  # type: ignore[misc]
             except DuplicateJobError as exc:
-                if exc.key is None or not exc.key.startswith(f"{cls._class_name}|"):
+                if exc.rule != UNIQUE_KEY.index_name:
                     raise  # another rule (Singleton, Cron) refused it
                 existing = cls.objects(pk=exc.existing_id).first() if exc.existing_id else None  # type: ignore[attr-defined]
                 if existing is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import mongoengine as me
 import pytest
 
 from rocketjob import DuplicateJobError, JobValidationError
@@ -79,6 +80,28 @@ def test_a_key_function_and_return_existing() -> None:
     april = UniqueMonthJob.create(day="2026-04-01")
     assert april.pk != first.pk
     assert UniqueMonthJob.objects.count() == 2
+
+
+def test_return_existing_still_raises_for_another_rule() -> None:
+    from rocketjob import Cron, Job, Unique
+
+    class MonthlyCronJob(Unique, Cron, Job):
+        unique_on_duplicate = "return_existing"
+        cron_schedule = "0 * * * *"
+        day = me.StringField()
+
+        def unique_key(self) -> str:
+            return self.day[:7]
+
+        def perform(self) -> None:
+            return None
+
+    first = MonthlyCronJob.create(day="2026-01-01")
+    assert MonthlyCronJob.create(day="2026-01-09").pk == first.pk  # Unique: returned
+    with pytest.raises(DuplicateJobError, match="cron schedule") as raised:
+        MonthlyCronJob.create(day="2026-02-01")  # another key, but the same cron schedule
+    assert raised.value.rule == "rocketjob_cron"
+    assert MonthlyCronJob.objects.count() == 1
 
 
 def test_a_long_key_is_stored_as_a_digest() -> None:
