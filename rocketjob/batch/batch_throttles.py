@@ -17,14 +17,17 @@ about starting: the running-jobs cap and the processing window), when a worker i
 join the running job, when it starts on its slices and about once a second between slices.
 While one holds, the worker takes no slice (a slice already claimed is finished first), the
 job records ``throttled_by``/``throttled_at`` (shown in Mission Control; cleared when workers
-take slices again), and the worker skips the job until its next re-check. ThrottleWindows and
-``throttle_running_workers`` are built on the same idea.
+take slices again), and the worker skips the job until its next re-check. A throttle that
+raises is logged and counts as holding. ThrottleWindows and ``throttle_running_workers`` are
+built on the same idea.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
+
+from pymongo.errors import PyMongoError
 
 from rocketjob import queries
 from rocketjob.plugins.job.model import utc_now
@@ -71,11 +74,20 @@ class BatchThrottles:
         found.update(dict.fromkeys(cls.rocketjob_join_throttle_names()))  # type: ignore[attr-defined]
         return list(found)
 
+    def _holds(self, name: str) -> bool:
+        """A throttle that raises holds (and is logged): the job's workers go on with other
+        work instead of crashing on it; the database's own errors propagate as usual."""
+        try:
+            return bool(getattr(self, name)())
+        except PyMongoError:
+            raise
+        except Exception:
+            self.logger.exception("batch throttle %s raised; treated as holding", name)  # type: ignore[attr-defined]
+            return True
+
     def rocketjob_batch_throttled(self) -> str | None:
         """The first throttle that holds now (recorded on the job), or None (cleared)."""
-        holding = next(
-            (n for n in self.rocketjob_batch_throttle_names() if getattr(self, n)()), None
-        )
+        holding = next((n for n in self.rocketjob_batch_throttle_names() if self._holds(n)), None)
         # What the stored job says now (tracked here, not in the document's fields, so that
         # recording it never mixes with changes the job has yet to write).
         recorded = self.__dict__.get("_rocketjob_recorded_throttle", self.throttled_by)

@@ -83,6 +83,7 @@ def test_bad_windows_are_refused_on_save(fields: dict) -> None:
         (GatedBatchJob, {"gate_closed": True}, "gate_is_closed"),
         (GatedBatchJob, {"api_down": True}, "api_is_down"),  # a job @throttle, at join
         (LegacyGatedBatchJob, {"legacy_closed": True}, "legacy_gate"),  # define_batch_throttle
+        (LegacyGatedBatchJob, {"legacy_broken": True}, "legacy_gate"),  # raises: holds
     ],
 )
 def test_a_throttle_that_holds_keeps_workers_from_joining(klass, closing, reason) -> None:  # type: ignore[no-untyped-def]

@@ -243,8 +243,11 @@ class LegacyGatedBatchJob(GatedBatchJob):
     """Ruby's spelling: a method made a batch throttle with define_batch_throttle."""
 
     legacy_closed = me.BooleanField(default=False)
+    legacy_broken = me.BooleanField(default=False)
 
     def legacy_gate(self) -> bool:
+        if self.legacy_broken:
+            raise RuntimeError("gate service unreachable")
         return bool(self.legacy_closed)
 
 
