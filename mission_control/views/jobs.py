@@ -140,6 +140,7 @@ def _details(row: JobRow) -> list[tuple[str, Any]]:
         "created_by",
         "throttle_group",
         "throttled_by",
+        "time_limit",
         "log_level",
         "destroy_on_complete",
     )

@@ -18,7 +18,7 @@ plugin re-queued such a job without moving ``run_at``, so workers claimed it aga
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import mongoengine as me
@@ -51,9 +51,7 @@ class ProcessingWindow:
 
     def processing_window_active(self, at: datetime | None = None) -> bool:
         """Whether ``at`` (default now) falls inside a processing window."""
-        at = at or utc_now()
-        opened = self.rocketjob_processing_window().previous_time(at)
-        return bool(opened + timedelta(seconds=self.processing_duration) > at)
+        return self.rocketjob_processing_window().window_active(self.processing_duration, at)
 
     def rocketjob_next_window_run_at(self) -> datetime | None:
         """run_at if it (or now) is inside a window, else the start of the next window."""
@@ -73,7 +71,7 @@ class ProcessingWindow:
     def rocketjob_processing_window_on_retry(self) -> None:
         self.run_at = self.rocketjob_next_window_run_at()
 
-    @throttle(exclude="id")
+    @throttle(exclude="id", on_join=False)
     def processing_window_closed(self) -> bool:
         """Holds a claimed job outside its window and moves its run_at to the next window."""
         if self.processing_window_active():

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from pymongo.errors import PyMongoError
 
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError, UnknownJobClassError
+from rocketjob.plugins.job.interrupt import release_paused
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.claim_filter import ClaimFilter
 from rocketjob.runtime.work_result import WorkResult
@@ -65,11 +67,17 @@ class Claim:
     job: Any
     joined: bool = False
 
-    def work(self, worker_name: str, should_stop: Callable[[], bool] | None = None) -> WorkResult:
+    def work(
+        self,
+        worker_name: str,
+        should_stop: Callable[[], bool] | None = None,
+        perform_window: Callable[[], AbstractContextManager[None]] | None = None,
+    ) -> WorkResult:
+        """Run the job; ``perform_window`` is the time limit's (claimed plain jobs only)."""
         if self.joined:
             result: WorkResult = self.job.rocketjob_join(worker_name, should_stop)
         else:
-            result = self.job.rocketjob_work(worker_name, should_stop)
+            result = self.job.rocketjob_work(worker_name, should_stop, perform_window)
         return result
 
 
@@ -126,8 +134,9 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
         if throttled is not None:
             name, excluded = throttled
             job.rocketjob_release(name)
+            until = job.rocketjob_throttle_until(name)
             for field_name, value in excluded.items():
-                claim_filter.exclude_value(field_name, value)
+                claim_filter.exclude_value(field_name, value, until=until)
             continue
         return found
 
@@ -249,4 +258,27 @@ def requeue_dead_server(job_class: Any, server_name: str) -> int:
             continue
     for hook in _dead_server_hooks:
         requeued += hook(job_class, server_name)
+    release_paused_of(job_class, queries.workers_of(server_name))
     return requeued
+
+
+def release_paused_of(job_class: Any, held_by: dict[str, Any]) -> int:
+    """Give up plain jobs paused while the workers that ``held_by`` (a ``worker_name``
+    condition) matches ran them.
+
+    Their worker is gone before reaching a checkpoint (see
+    :mod:`rocketjob.plugins.job.interrupt`): without this, ``resume`` would move them back
+    to ``running`` under a worker that no longer exists. Joinable (batch) jobs keep their
+    starter; their slices are re-queued by the hooks.
+    """
+    from rocketjob.document import registered_job_classes
+
+    released = 0
+    collection = job_class._get_collection()
+    held = queries.all_of(queries.eq("state", "paused"), held_by)
+    for raw in list(collection.find(held, {"_id": 1, "_cls": 1, "worker_name": 1})):
+        klass = registered_job_classes().get(raw.get("_cls", ""))
+        if klass is None or getattr(klass, "rocketjob_joinable", False):
+            continue
+        released += int(release_paused(collection, raw["_id"], raw["worker_name"]))
+    return released
