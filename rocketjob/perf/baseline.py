@@ -30,6 +30,7 @@ from typing import Any
 from pymongo import MongoClient, ReturnDocument
 
 from rocketjob import queries
+from rocketjob.perf.cpu import CpuWindow
 
 SIMPLE_COLLECTION = "rocketjob_perf_baseline_jobs"
 INPUT_COLLECTION = "rocketjob_perf_baseline_input"
@@ -53,6 +54,10 @@ class Span:
     first: float
     last: float
     done: int
+    #: CPU seconds of the baseline processes and of the database server (``--cpu``; None
+    #: when not measured: see rocketjob.perf.cpu).
+    client_cpu: float | None = None
+    server_cpu: float | None = None
 
     @property
     def seconds(self) -> float:
@@ -155,6 +160,8 @@ def _batch_process(
 
 # -- shared ---------------------------------------------------------------------------------
 def _run_threads(body: Any, workers: int, index: int, results: Any) -> None:
+    """Run the threads; report their timestamps and this process's CPU time meanwhile."""
+    cpu_started = time.process_time()
     spans: list[list[float]] = [[] for _ in range(workers)]
     threads = [
         threading.Thread(target=body, args=(f"baseline-{index}:{n}", spans[n]))
@@ -164,11 +171,21 @@ def _run_threads(body: Any, workers: int, index: int, results: Any) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    results.put(("done", index, spans))
+    results.put(("done", index, spans, time.process_time() - cpu_started))
 
 
-def _run_processes(target_fn: Any, args: tuple[Any, ...], processes: int) -> list[list[float]]:
-    """Start the processes, release them together, and return every thread's timestamps."""
+@dataclass
+class _Runs:
+    spans: list[list[float]]
+    client_cpu: float
+    server_cpu: float | None
+
+
+def _run_processes(
+    target_fn: Any, args: tuple[Any, ...], processes: int, server_pid: int | None = None
+) -> _Runs:
+    """Start the processes, release them together, and return every thread's timestamps,
+    the processes' CPU time and the CPU time of the server process ``server_pid`` meanwhile."""
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     results = context.Queue()
@@ -181,14 +198,18 @@ def _run_processes(target_fn: Any, args: tuple[Any, ...], processes: int) -> lis
     try:
         for _ in children:
             _expect(results.get(timeout=120), "ready")
+        server = CpuWindow([server_pid] if server_pid else [])
+        server.start()
         go.set()
-        spans: list[list[float]] = []
+        runs = _Runs([], 0.0, None)
         for _ in children:
             message = _expect(results.get(timeout=3600), "done")
-            spans.extend(message[2])
+            runs.spans.extend(message[2])
+            runs.client_cpu += message[3]
+        runs.server_cpu = server.stop()
         for child in children:
             child.join(60)
-        return spans
+        return runs
     finally:
         for child in children:
             if child.is_alive():
@@ -211,7 +232,12 @@ def copy_indexes(source: Any, collection: Any) -> None:
 
 
 def run_simple(
-    target: Target, documents: list[Any], processes: int, workers: int, indexes_of: Any
+    target: Target,
+    documents: list[Any],
+    processes: int,
+    workers: int,
+    indexes_of: Any,
+    server_pid: int | None = None,
 ) -> Span:
     """Insert ``documents`` (job documents) into a collection with the indexes of
     ``indexes_of`` (the jobs collection) and process them; returns the timed span."""
@@ -221,15 +247,20 @@ def run_simple(
     for start in range(0, len(documents), 1000):
         collection.insert_many(documents[start : start + 1000], ordered=False)
     try:
-        spans = _run_processes(_simple_process, (target, workers), processes)
+        runs = _run_processes(_simple_process, (target, workers), processes, server_pid)
         done = queries.count(collection, queries.eq("state", "completed"))
     finally:
         collection.drop()
-    return _span(spans, done, stride=2)
+    return _span(runs, done, stride=2)
 
 
 def run_batch(
-    target: Target, slices: list[Any], serializer: Any, processes: int, workers: int
+    target: Target,
+    slices: list[Any],
+    serializer: Any,
+    processes: int,
+    workers: int,
+    server_pid: int | None = None,
 ) -> Span:
     """Insert encoded input ``slices`` and process them; ``done`` counts records output."""
     database = _client(target.url)[target.database]
@@ -241,21 +272,21 @@ def run_batch(
     for start in range(0, len(slices), 20):
         input_.insert_many(slices[start : start + 20], ordered=True)
     try:
-        spans = _run_processes(_batch_process, (target, serializer, workers), processes)
+        runs = _run_processes(_batch_process, (target, serializer, workers), processes, server_pid)
         left = queries.count(input_, {})
         if left:
             raise RuntimeError(f"baseline left {left} input slices unprocessed")
     finally:
         input_.drop()
         output.drop()
-    span = _span(spans, 0, stride=3)
-    span.done = int(sum(sum(s[2::3]) for s in spans))
+    span = _span(runs, 0, stride=3)
+    span.done = int(sum(sum(s[2::3]) for s in runs.spans))
     return span
 
 
-def _span(spans: list[list[float]], done: int, stride: int) -> Span:
-    starts = [s[i] for s in spans for i in range(0, len(s), stride)]
-    ends = [s[i + 1] for s in spans for i in range(0, len(s), stride)]
+def _span(runs: _Runs, done: int, stride: int) -> Span:
+    starts = [s[i] for s in runs.spans for i in range(0, len(s), stride)]
+    ends = [s[i + 1] for s in runs.spans for i in range(0, len(s), stride)]
     if not starts:
         raise RuntimeError("the baseline processed nothing")
-    return Span(first=min(starts), last=max(ends), done=done)
+    return Span(min(starts), max(ends), done, runs.client_cpu, runs.server_cpu)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from rocketjob.conf import get_settings
 from rocketjob.connection import database_name_of, resolve_urls, slices_db
 from rocketjob.perf import baseline
+from rocketjob.perf.cpu import CpuFigures, cpu_report, cpu_windows, local_server_pid
 from rocketjob.perf.jobs import performance_job_class
 from rocketjob.perf.measure import Report
 from rocketjob.perf.servers import BenchmarkError, pause_all, resume_all, worker_servers
@@ -20,26 +22,38 @@ from rocketjob.sliced.serializers import EncryptSerializer, Serializer, get_seri
 from rocketjob.sliced.slices import Slices
 
 
+@dataclass(frozen=True)
+class BatchWork:
+    """What is processed: ``count`` integers in slices of ``slice_size``, stored as chosen."""
+
+    count: int
+    slice_size: int
+    compress: bool
+    encrypt: bool
+
+
 def run_framework(
-    count: int,
-    slice_size: int,
-    compress: bool,
-    encrypt: bool,
+    work: BatchWork,
     processes: int,
     workers: int,
     log: Callable[[str], None],
     progress: bool,
+    cpu: CpuFigures | None = None,
 ) -> tuple[float, tuple[bool, int, int]]:
-    job_class = performance_job_class(compress, encrypt)
+    count = work.count
+    job_class = performance_job_class(work.compress, work.encrypt)
     with worker_servers(processes, workers, log) as shape:
         pause_all()
         job = job_class.build(description=f"rocketjob_batch_perf {uuid.uuid4().hex}")
-        log(f"uploading {count} records in slices of {slice_size}")
-        job.upload(iter(range(count)), slice_size=slice_size)
+        log(f"uploading {count} records in slices of {work.slice_size}")
+        job.upload(iter(range(count)), slice_size=work.slice_size)
         job.save(force_insert=True)
+        windows = cpu_windows() if cpu is not None else None
         resume_all()
         try:
             _wait(job, count, progress)
+            if windows is not None and cpu is not None:
+                cpu.client, cpu.server = windows[0].stop(), windows[1].stop()
             duration = (job.completed_at - job.started_at).total_seconds()
         finally:
             job.delete()
@@ -73,18 +87,18 @@ def baseline_serializer(compress: bool, encrypt: bool) -> Serializer:
     return get_serializer("compress" if compress else "none")
 
 
-def run_baseline(
-    count: int, slice_size: int, compress: bool, encrypt: bool, processes: int, workers: int
-) -> baseline.Span:
+def run_baseline(work: BatchWork, processes: int, workers: int, cpu: bool = False) -> baseline.Span:
+    count, slice_size = work.count, work.slice_size
     _, url = resolve_urls(get_settings())
     target = baseline.Target(url, database_name_of(url, slices_db().name), "")
-    serializer = baseline_serializer(compress, encrypt)
+    serializer = baseline_serializer(work.compress, work.encrypt)
     encoder = Slices(baseline.INPUT_COLLECTION, serializer)
     slices = [
         encoder.encode(first + 1, list(range(first, min(first + slice_size, count))))
         for first in range(0, count, slice_size)
     ]
-    span = baseline.run_batch(target, slices, serializer, processes, workers)
+    server_pid = local_server_pid(url) if cpu else None
+    span = baseline.run_batch(target, slices, serializer, processes, workers, server_pid)
     if span.done != count:
         raise BenchmarkError(f"baseline processed {span.done} of {count} records")
     return span
@@ -100,13 +114,16 @@ def run(
     log: Callable[[str], None],
     progress: bool,
     with_baseline: bool = True,
+    cpu: bool = False,
 ) -> Report:
     if encrypt:
         from rocketjob.sliced.serializers import decode_key
 
         decode_key(get_settings().encryption_key)  # a clear error before anything runs
+    work = BatchWork(count, slice_size, compress, encrypt)
+    framework_cpu = CpuFigures() if cpu else None
     duration, (started, processes, workers) = run_framework(
-        count, slice_size, compress, encrypt, processes, workers, log, progress
+        work, processes, workers, log, progress, framework_cpu
     )
     report = Report(
         command="rocketjob_batch_perf",
@@ -125,7 +142,10 @@ def run(
     )
     if with_baseline:
         log("running the raw-pymongo baseline")
-        span = run_baseline(count, slice_size, compress, encrypt, processes, workers)
+        span = run_baseline(work, processes, workers, cpu)
         report.baseline_duration_seconds = span.seconds
         report.baseline_rate = count / span.seconds
+    if framework_cpu is not None:
+        base = CpuFigures(span.client_cpu, span.server_cpu) if with_baseline else None
+        report.cpu = cpu_report("records", count, framework_cpu, base)
     return report

@@ -28,6 +28,8 @@ class Report:
     baseline_duration_seconds: float | None = None
     baseline_rate: float | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: ``--cpu``: microseconds of CPU per job/record (rocketjob.perf.cpu.cpu_report).
+    cpu: dict[str, Any] | None = None
 
     @property
     def efficiency(self) -> float | None:
@@ -65,6 +67,8 @@ class Report:
                 f"({self.baseline_duration_seconds:.3f} s, raw pymongo, same concurrency)"
             )
             lines.append(f"efficiency: {self.efficiency:.3f}")
+        for name, value in (self.cpu or {}).items():
+            lines.append(f"cpu {name}: {'not measured' if value is None else value}")
         return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from rocketjob.conf import get_settings
 from rocketjob.connection import database_name_of, jobs_db, resolve_urls
 from rocketjob.perf import baseline
+from rocketjob.perf.cpu import CpuFigures, cpu_report, cpu_windows, local_server_pid
 from rocketjob.perf.jobs import SimpleJob
 from rocketjob.perf.measure import Report, wait_with_progress
 from rocketjob.perf.servers import BenchmarkError, pause_all, resume_all, worker_servers
@@ -32,10 +33,16 @@ def job_documents(count: int, description: str) -> list[Any]:
 
 
 def run_framework(
-    count: int, processes: int, workers: int, log: Callable[[str], None], progress: bool
+    count: int,
+    processes: int,
+    workers: int,
+    log: Callable[[str], None],
+    progress: bool,
+    cpu: CpuFigures | None = None,
 ) -> tuple[float, tuple[bool, int, int]]:
     """Seconds from the first job's start to the last one's completion, and the servers'
-    shape (started here, processes, workers)."""
+    shape (started here, processes, workers). With ``cpu``, fills in the CPU seconds of the
+    worker processes and of the database server over the run."""
     tag = f"rocketjob_perf {uuid.uuid4().hex}"
     collection = SimpleJob._get_collection()
     with worker_servers(processes, workers, log) as shape:
@@ -43,6 +50,7 @@ def run_framework(
         documents = job_documents(count, tag)
         for start in range(0, count, INSERT_BATCH):
             collection.insert_many(documents[start : start + INSERT_BATCH], ordered=False)
+        windows = cpu_windows() if cpu is not None else None
         resume_all()
         try:
             wait_with_progress(
@@ -54,6 +62,8 @@ def run_framework(
                 lambda: _failure(tag),
                 timeout=max(600.0, count / 10),
             )
+            if windows is not None and cpu is not None:
+                cpu.client, cpu.server = windows[0].stop(), windows[1].stop()
             times = SimpleJob.objects(description=tag).only("started_at", "completed_at")
             first = min(job.started_at for job in times)
             last = max(job.completed_at for job in times)
@@ -69,12 +79,14 @@ def _failure(tag: str) -> str | None:
     return None
 
 
-def run_baseline(count: int, processes: int, workers: int) -> baseline.Span:
+def run_baseline(count: int, processes: int, workers: int, cpu: bool = False) -> baseline.Span:
     url, _ = resolve_urls(get_settings())
     database = database_name_of(url, jobs_db().name)
     target = baseline.Target(url, database, baseline.SIMPLE_COLLECTION)
     documents = job_documents(count, "rocketjob_perf baseline")
-    span = baseline.run_simple(target, documents, processes, workers, SimpleJob._get_collection())
+    server_pid = local_server_pid(url) if cpu else None
+    indexes_of = SimpleJob._get_collection()
+    span = baseline.run_simple(target, documents, processes, workers, indexes_of, server_pid)
     if span.done != count:
         raise BenchmarkError(f"baseline completed {span.done} of {count} jobs")
     return span
@@ -87,9 +99,11 @@ def run(
     log: Callable[[str], None],
     progress: bool,
     with_baseline: bool = True,
+    cpu: bool = False,
 ) -> Report:
+    framework_cpu = CpuFigures() if cpu else None
     duration, (started, processes, workers) = run_framework(
-        count, processes, workers, log, progress
+        count, processes, workers, log, progress, framework_cpu
     )
     report = Report(
         command="rocketjob_perf",
@@ -103,7 +117,10 @@ def run(
     )
     if with_baseline:
         log("running the raw-pymongo baseline")
-        span = run_baseline(count, processes, workers)
+        span = run_baseline(count, processes, workers, cpu)
         report.baseline_duration_seconds = span.seconds
         report.baseline_rate = count / span.seconds
+    if framework_cpu is not None:
+        base = CpuFigures(span.client_cpu, span.server_cpu) if with_baseline else None
+        report.cpu = cpu_report("jobs", count, framework_cpu, base)
     return report

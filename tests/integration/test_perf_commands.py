@@ -7,13 +7,16 @@ was: timings on a shared machine are noise (the measured figures live in docs/pe
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rocketjob.connection import jobs_db
 from rocketjob.perf.baseline import INPUT_COLLECTION, OUTPUT_COLLECTION, SIMPLE_COLLECTION
+from rocketjob.perf.cpu import cpu_seconds, local_server_pid
 from rocketjob.runtime.server import Server
+from tests import server as test_server
 from tests.acceptance.workers_support import run_manage, workers
 from tests.helpers import wait_for
 
@@ -96,6 +99,46 @@ def test_rocketjob_batch_perf_reports_records_per_second(rocketjob_db: TestDatab
     assert report["baseline"]["records_per_second"] > 0
     assert report["efficiency"] > 0
     _assert_nothing_left()
+
+
+def _assert_cpu_section(cpu: dict[str, Any], item: str) -> None:
+    for side in ("", "baseline_"):
+        for part in ("client", "server"):
+            assert cpu[f"{side}{part}_us_per_{item}"] > 0, cpu
+    for part in ("client", "server"):
+        expected = cpu[f"{part}_us_per_{item}"] / cpu[f"baseline_{part}_us_per_{item}"]
+        assert abs(cpu[f"{part}_ratio"] - expected) < 0.01 * expected + 0.002
+
+
+def test_rocketjob_perf_cpu_reports_client_and_server_cpu_per_job(
+    rocketjob_db: TestDatabase,
+) -> None:
+    env = rocketjob_db.subprocess_env()
+    args = ["rocketjob_perf", "-c", "60", "-w", "2", "-p", "1", "--cpu", "--json"]
+    report = _report(_manage(args, env))
+    _assert_cpu_section(report["cpu"], "job")
+    _assert_nothing_left()
+
+
+def test_rocketjob_batch_perf_cpu_reports_cpu_per_record(rocketjob_db: TestDatabase) -> None:
+    env = rocketjob_db.subprocess_env()
+    args = ["rocketjob_batch_perf", "-c", "2000", "-s", "100", "-w", "2", "-p", "1"]
+    report = _report(_manage([*args, "--cpu", "--json"], env))
+    _assert_cpu_section(report["cpu"], "record")
+    _assert_nothing_left()
+
+
+def test_without_cpu_the_report_has_no_cpu_figures(rocketjob_db: TestDatabase) -> None:
+    args = ["rocketjob_perf", "-c", "5", "-w", "1", "-p", "1", "--no-baseline", "--json"]
+    assert _report(_manage(args, rocketjob_db.subprocess_env()))["cpu"] is None
+
+
+def test_the_local_server_process_is_found_from_its_url() -> None:
+    pid = local_server_pid(test_server.test_server_url())
+    assert pid is not None and pid != os.getpid()
+    seconds = cpu_seconds(pid)
+    assert seconds is not None and seconds > 0
+    assert local_server_pid("mongodb://db.example.invalid:27017") is None
 
 
 def test_rocketjob_batch_perf_encrypt_needs_a_key(rocketjob_db: TestDatabase) -> None:

@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 log=(lambda _: None) if quiet else self.stderr.write,
                 progress=not (quiet or options["no_progress"]),
                 with_baseline=not options["no_baseline"],
+                cpu=options["cpu"],
             )
         except (BenchmarkError, ConfigurationError) as exc:
             raise CommandError(str(exc)) from exc

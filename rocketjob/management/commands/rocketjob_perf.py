@@ -6,7 +6,9 @@ Pauses every running server, enqueues N no-op ``SimpleJob``s (bulk insert; the f
 priority 1, the last at 100), resumes them and times the first start to the last completion.
 With no server running it starts ``--processes`` x ``--workers`` itself and stops them after.
 Then the same database operations run with raw pymongo at the same concurrency, and
-``efficiency = jobs_per_second / baseline_jobs_per_second``. See docs/performance.md.
+``efficiency = jobs_per_second / baseline_jobs_per_second``. ``--cpu`` adds CPU time per job
+of the worker processes and of the database server, for both (rocketjob.perf.cpu). See
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ def add_common_arguments(parser: ArgumentParser, default_count: int) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline run")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="also report CPU time per job/record of the workers and the local database server",
+    )
 
 
 class Command(BaseCommand):
@@ -55,6 +62,7 @@ class Command(BaseCommand):
                 log=(lambda _: None) if quiet else self.stderr.write,
                 progress=not (quiet or options["no_progress"]),
                 with_baseline=not options["no_baseline"],
+                cpu=options["cpu"],
             )
         except BenchmarkError as exc:
             raise CommandError(str(exc)) from exc
