@@ -76,19 +76,26 @@ def run_framework(
             windows = cpu_windows() if cpu is not None else None
             resume_all()
             wait_with_progress(
-                collection,
-                {"description": tag, "state": "completed"},
+                lambda: (
+                    not _any(collection, tag, "queued") and not _any(collection, tag, "running")
+                ),
+                lambda: queries.count(collection, _in_state(tag, "completed")),
                 count,
                 "jobs",
                 progress,
-                lambda: _failure(tag),
+                lambda: _failure(collection, tag),
                 timeout=max(600.0, count / 10),
             )
             if windows is not None and cpu is not None:
                 cpu.client, cpu.server = windows[0].stop(), windows[1].stop()
             times = SimpleJob.objects(description=tag).only("started_at", "completed_at")
-            first = min(job.started_at for job in times)
-            last = max(job.completed_at for job in times)
+            spans = [(job.started_at, job.completed_at) for job in times]
+            if len(spans) != count or any(end is None for _, end in spans):
+                raise BenchmarkError(
+                    f"{count} jobs enqueued, {len(spans)} found, not all completed"
+                )
+            first = min(start for start, _ in spans)
+            last = max(end for _, end in spans)
         finally:
             collection.delete_many({"description": tag})
             if keep_completed:
@@ -96,10 +103,19 @@ def run_framework(
     return max((last - first).total_seconds(), 1e-9), shape, size
 
 
-def _failure(tag: str) -> str | None:
-    failed = SimpleJob.objects(description=tag, state="failed").first()
+def _in_state(tag: str, state: str) -> dict[str, Any]:
+    """This run's jobs in ``state``: read through the claim index (``rocketjob.queries``)."""
+    return queries.fields(queries.eq("state", state), queries.eq("description", tag))
+
+
+def _any(collection: Any, tag: str, state: str) -> bool:
+    return collection.find_one(_in_state(tag, state), {"_id": 1}) is not None
+
+
+def _failure(collection: Any, tag: str) -> str | None:
+    failed = collection.find_one(_in_state(tag, "failed"), {"_id": 1, "exception": 1})
     if failed is not None:
-        return f"job {failed.pk} failed: {failed.exception}"
+        return f"job {failed['_id']} failed: {failed.get('exception')}"
     return None
 
 
