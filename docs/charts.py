@@ -82,14 +82,19 @@ def _panels(title: str, unit: str, xlabel: str) -> tuple[Any, Axes, Axes]:
     return figure, left, right
 
 
-def _annotate(axis: Axes, xs: list[float], ys: list[float], fmt: str) -> None:
+def _annotate(
+    axis: Axes, xs: list[float], ys: list[float], fmt: str, where: tuple[int, int, str]
+) -> None:
+    """Label each point; ``where`` is the (dx, dy) offset in points and the alignment."""
+    dx, dy, align = where
     for x, y in zip(xs, ys, strict=True):
         axis.annotate(
             fmt.format(y),
             (x, y),
             textcoords="offset points",
-            xytext=(0, 7),
-            ha="center",
+            xytext=(dx, dy),
+            ha=align,
+            va="center",
             fontsize=8,
         )
 
@@ -99,16 +104,23 @@ def _plot_runs(
 ) -> None:
     xs, medians, singles = _medians(runs, unit, x_of)
     rate, base, eff = style.markers
-    for axis, name, marker, text, fmt in [
-        (left, "rate", rate, f"framework{style.label}", "{:,.0f}"),
-        (left, "base", base, f"raw pymongo baseline, same run{style.label}", "{:,.0f}"),
-        (right, "eff", eff, f"efficiency{style.label}", "{:.2f}"),
+    for axis, name, marker, text, fmt, dy in [
+        (left, "rate", rate, f"framework{style.label}", "{:,.0f}", (-7, 0, "right")),
+        (
+            left,
+            "base",
+            base,
+            f"raw pymongo baseline, same run{style.label}",
+            "{:,.0f}",
+            (7, 0, "left"),
+        ),
+        (right, "eff", eff, f"efficiency{style.label}", "{:.2f}", (0, 10, "center")),
     ]:
         line = axis.plot(xs, medians[name], marker, label=text, color=style.color)[0]
         if len(singles[name]) > len(xs):
             px, py = zip(*singles[name], strict=True)
             axis.plot(px, py, ".", color=line.get_color(), alpha=0.35)
-        _annotate(axis, xs, medians[name], fmt)
+        _annotate(axis, xs, medians[name], fmt, dy)
 
 
 def _save(figure: Any, left: Axes, right: Axes, path: Path) -> None:
