@@ -124,6 +124,8 @@ def _plot_runs(
 
 
 def _save(figure: Any, left: Axes, right: Axes, path: Path) -> None:
+    for axis in (left, right):
+        axis.margins(x=0.22)
     left.set_ylim(0, left.get_ylim()[1] * 1.12)
     right.set_ylim(0, max(1.1, right.get_ylim()[1] * 1.08))
     left.legend(fontsize=8, loc="lower left")
