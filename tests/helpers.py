@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pymongo import MongoClient, monitoring
 
 T = TypeVar("T")
 
@@ -47,3 +49,27 @@ def gzip_cut_short() -> bytes:
     rows = "".join(f"r{i},{i * 7919 % 10007}\n" for i in range(5000))
     data = gzip.compress(f"Name,Amount\n{rows}".encode())
     return data[: len(data) // 2]
+
+
+class FindFilters(monitoring.CommandListener):
+    """The filters of the ``find`` commands a client sent: hot reads are checked for the
+    shape rocketjob.queries prescribes (side-by-side fields, no top-level operator)."""
+
+    def __init__(self) -> None:
+        self.filters: list[dict[str, Any]] = []
+
+    def client(self) -> MongoClient[dict[str, Any]]:
+        """A client of the suite's server that reports to this listener."""
+        from tests import server
+
+        return MongoClient(server.test_server_url(), event_listeners=[self])
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find":
+            self.filters.append(dict(event.command["filter"]))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass

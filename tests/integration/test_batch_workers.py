@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import pytest
 from bson import ObjectId
-from pymongo import MongoClient, monitoring
 
 from rocketjob import Batch, ClaimFilter, Job
 from rocketjob.connection import jobs_db
@@ -19,8 +17,8 @@ from rocketjob.runtime.claim import (
     requeue_dead_server,
 )
 from rocketjob.runtime.work_result import WorkResult
-from tests import server as test_server
 from tests.claiming import next_claimed_job
+from tests.helpers import FindFilters
 from tests.integration.batch_support import job_state, work_until
 from tests.jobsapp.batch_jobs import EchoBatchJob, UncompressedEchoJob
 from tests.jobsapp.jobs import NoopJob
@@ -189,30 +187,13 @@ def test_a_worker_joins_the_best_processing_job_of_a_class_it_may_run() -> None:
     assert next_job(Job, "b:2:3", ClaimFilter(include="CsvBatchJob$")) is None
 
 
-class _Finds(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.filters: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "find":
-            self.filters.append(dict(event.command["filter"]))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 def test_the_join_lookup_reads_processing_jobs_by_fields_side_by_side() -> None:
     """Several joinable classes: the lookup sends no ``$or`` of them (nor an ``$and``), which
     the embedded server's find would answer by reading the whole jobs collection."""
     owner_filter = ClaimFilter()
     echo = _processing(EchoBatchJob, 30, owner_filter)
-    finds = _Finds()
-    client: MongoClient[dict[str, Any]] = MongoClient(
-        test_server.test_server_url(), event_listeners=[finds]
-    )
+    finds = FindFilters()
+    client = finds.client()
     try:
         collection = client[jobs_db().name][Job._get_collection_name()]
         skipped = ClaimFilter()
