@@ -38,6 +38,9 @@ class Style:
 
 #: Median lines of the runs that grow the queue, and the run with completed jobs kept, drawn
 #: as lone diamonds at its collection's size.
+#: The commit from which batch runs count (the slice re-queue on join stopped reading every
+#: slice); earlier runs are shown apart.
+BATCH_FIX = "7086243"
 LINES = Style(("o-", "s--", "o-"))
 KEPT = Style(("D", "d", "D"), "tab:red", " (1,000 jobs + 100,000 completed kept)")
 
@@ -156,14 +159,26 @@ def simple_chart(runs: list[dict[str, Any]], path: Path) -> None:
 
 
 def batch_chart(runs: list[dict[str, Any]], path: Path) -> None:
-    """records/s and efficiency against the records in the batch job."""
-    runs = sorted(runs, key=lambda r: r["report"]["count"])
+    """records/s and efficiency against the records in the batch job; runs measured before
+    the slice re-queue fix (``BATCH_FIX``) are drawn as grey points."""
+    after = [r for r in runs if r.get("commit") == BATCH_FIX]
+    before = [r for r in runs if r.get("commit") != BATCH_FIX]
     figure, left, right = _panels(
         "rocketjob_batch_perf: slices of 1,000 records, 5 workers x 3 processes",
         "records",
         "records in the batch job",
     )
-    _plot_runs(left, right, runs, "records", lambda r: r["report"]["count"], LINES)
+    count = lambda r: r["report"]["count"]  # noqa: E731
+    _plot_runs(left, right, after, "records", count, LINES)
+    if before:
+        xs = [count(r) for r in before]
+        label = f"before {BATCH_FIX} (each join read every slice)"
+        for axis, key, what in [
+            (left, "records_per_second", "framework"),
+            (right, "efficiency", "efficiency"),
+        ]:
+            ys = [r["report"][key] for r in before]
+            axis.plot(xs, ys, "x", color="grey", label=f"{what}, {label}")
     _save(figure, left, right, path)
 
 

@@ -64,6 +64,10 @@ class FindFilters(monitoring.CommandListener):
 
         return MongoClient(server.test_server_url(), event_listeners=[self])
 
+    def top_level_operators(self) -> list[list[str]]:
+        """For each filter sent, its top-level operator keys (``$and``, ``$or``...)."""
+        return [[name for name in sent if name.startswith("$")] for sent in self.filters]
+
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name == "find":
             self.filters.append(dict(event.command["filter"]))
