@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pymongo import MongoClient, monitoring
+
 T = TypeVar("T")
 
 
@@ -118,3 +120,31 @@ def race_in_threads(
     for thread in started:
         thread.join(60)
     return created, refused
+
+
+class FindFilters(monitoring.CommandListener):
+    """The filters of the ``find`` commands a client sent: hot reads are checked for the
+    shape rocketjob.queries prescribes (side-by-side fields, no top-level operator)."""
+
+    def __init__(self) -> None:
+        self.filters: list[dict[str, Any]] = []
+
+    def client(self) -> MongoClient[dict[str, Any]]:
+        """A client of the suite's server that reports to this listener."""
+        from tests import server
+
+        return MongoClient(server.test_server_url(), event_listeners=[self])
+
+    def top_level_operators(self) -> list[list[str]]:
+        """For each filter sent, its top-level operator keys (``$and``, ``$or``...)."""
+        return [[name for name in sent if name.startswith("$")] for sent in self.filters]
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find":
+            self.filters.append(dict(event.command["filter"]))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass

@@ -238,17 +238,21 @@ def run_simple(
     workers: int,
     indexes_of: Any,
     server_pid: int | None = None,
+    kept: list[Any] | None = None,
 ) -> Span:
     """Insert ``documents`` (job documents) into a collection with the indexes of
-    ``indexes_of`` (the jobs collection) and process them; returns the timed span."""
+    ``indexes_of`` (the jobs collection) and process them; returns the timed span. ``kept``
+    (completed job documents) are inserted first, as the framework run's were."""
     collection = _client(target.url)[target.database][target.collection]
     collection.drop()
     copy_indexes(indexes_of, collection)
-    for start in range(0, len(documents), 1000):
-        collection.insert_many(documents[start : start + 1000], ordered=False)
+    kept = kept or []
+    for batch in (kept, documents):
+        for start in range(0, len(batch), 1000):
+            collection.insert_many(batch[start : start + 1000], ordered=False)
     try:
         runs = _run_processes(_simple_process, (target, workers), processes, server_pid)
-        done = queries.count(collection, queries.eq("state", "completed"))
+        done = queries.count(collection, queries.eq("state", "completed")) - len(kept)
     finally:
         collection.drop()
     return _span(runs, done, stride=2)

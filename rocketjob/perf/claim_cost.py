@@ -4,8 +4,10 @@ rocketjob.perf.claim_cost [--jobs 5000 50000] [--claims 200] [--url URL]``.
 For each variant of the job claim (``find_one_and_update``: as it was, with ``$eq`` only, and
 as the runtime sends it now, with its index and sort from :mod:`rocketjob.queries`) fills a
 collection with N queued job documents of one priority and times ``--claims`` claims; then
-the batch slice claim, plain and ``$eq``. Without ``--url`` it starts an in-memory embedded
-server (nx-27017), where the shapes differ; on MongoDB they mean the same. See docs/performance.md.
+the batch slice claim, plain and ``$eq``; then the join pre-check (a ``find_one``), as a
+flat ``$and`` and as :func:`rocketjob.queries.processing` sends it now. Without ``--url``
+it starts an in-memory embedded server (nx-27017), where the shapes differ; on MongoDB they
+mean the same. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -95,6 +97,14 @@ def measure(collection: Any, jobs: int, claims: int) -> dict[str, float]:
             lambda: collection.find_one_and_update(query, CLAIM_SET, sort=slice_sort),  # noqa: B023
             claims,
         )
+    # The join pre-check every busy worker sends once a second: a read, not a claim.
+    _fill(collection, jobs, queries.CLAIM_INDEX)
+    old_check = {"$and": [queries.eq("state", "running"), queries.eq("sub_state", "processing")]}
+    for label, query in [
+        ("join check before", old_check),
+        ("join check now", queries.processing()),
+    ]:
+        results[label] = _time(lambda: collection.find_one(query, {"_id": 1}) or True, 20)  # noqa: B023
     collection.drop()
     return results
 
@@ -115,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         collection: Any = MongoClient(url)["rocketjob_claim_cost"]["jobs"]
         labels = [v[0] for v in VARIANTS] + ["slice before", "slice now"]
+        labels += ["join check before", "join check now"]
         print("| queued | " + " | ".join(f"{label} ms" for label in labels) + " |")
         for jobs in options.jobs:
             r = measure(collection, jobs, options.claims)

@@ -11,7 +11,6 @@ from typing import Any
 from tqdm import tqdm
 
 from rocketjob.perf.servers import BenchmarkError
-from rocketjob.queries import count
 
 
 @dataclass
@@ -73,26 +72,32 @@ class Report:
 
 
 def wait_with_progress(
-    collection: Any,
-    query: dict[str, Any],
+    finished: Callable[[], bool],
+    done: Callable[[], int],
     total: int,
     unit: str,
     show: bool,
     failed: Callable[[], str | None],
     timeout: float,
 ) -> None:
-    """Poll ``count(query)`` until it reaches ``total``, with a tqdm bar; fail fast on
-    ``failed()`` returning a message."""
+    """Poll ``finished()`` until it is true, with a tqdm bar fed by ``done()`` when shown;
+    fail fast on ``failed()`` returning a message.
+
+    The polls load the measured server, so ``finished`` and ``failed`` must be cheap
+    whatever the size of the run (index lookups with a limit); ``done`` (a count) is only
+    called for the bar.
+    """
     deadline = time.monotonic() + timeout
     with tqdm(total=total, unit=unit, disable=not show, dynamic_ncols=True) as bar:
         while True:
-            done = count(collection, query)
-            bar.update(done - bar.n)
-            if done >= total:
+            if show:
+                bar.update(done() - bar.n)
+            if finished():
+                bar.update(total - bar.n)
                 return
             problem = failed()
             if problem:
                 raise BenchmarkError(problem)
             if time.monotonic() > deadline:
-                raise BenchmarkError(f"only {done} of {total} {unit} done after {timeout:.0f} s")
-            time.sleep(0.5)  # the poll itself is load on the measured server
+                raise BenchmarkError(f"{unit} not done after {timeout:.0f} s")
+            time.sleep(0.5)

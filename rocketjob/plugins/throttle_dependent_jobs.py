@@ -55,7 +55,13 @@ class ThrottleDependentJobs:
         names = self.rocketjob_dependent_class_names()
         if not names:
             return False
-        running = self._get_collection().find_one(  # type: ignore[attr-defined]
-            queries.running(queries.any_of("_cls", names), {"_id": {"$ne": self.pk}}), {"_id": 1}
+        # One indexed read per class, not an $or of the classes: the embedded server's find
+        # answers an $or by reading every job (rocketjob.queries, "No $and in hot reads"),
+        # and this runs at every claim of such a job.
+        collection = self._get_collection()  # type: ignore[attr-defined]
+        others = {"_id": {"$ne": self.pk}}
+        return any(
+            collection.find_one(queries.running(queries.eq("_cls", name), others), {"_id": 1})
+            is not None
+            for name in names
         )
-        return running is not None

@@ -231,15 +231,36 @@ def find_joinable(
     # that drained the only batch job would pay for the full query at every poll.
     raw: dict[str, Any] | None = None
     if collection.find_one(queries.processing(*claim_filter.id_conditions()), {"_id": 1}):
-        raw = collection.find_one(
-            queries.processing(*claim_filter.conditions(joinable)), sort=queries.CLAIM_ORDER
-        )
+        raw = best_processing(collection, joinable, claim_filter)
     if raw is None:
         # Nothing to join: skip this read for a moment, so that a worker busy with plain
         # jobs pays one round trip per claim, not two. A batch job that starts processing
         # meanwhile is joined at most JOIN_RECHECK_SECONDS later.
         claim_filter.skip_join_lookup(now + JOIN_RECHECK_SECONDS)
     return raw
+
+
+def best_processing(
+    collection: Any, joinable: Candidates, claim_filter: ClaimFilter
+) -> dict[str, Any] | None:
+    """The first processing job, in claim order, of a class this worker may join.
+
+    The processing jobs (a few batch jobs) are read through the claim index, and their
+    class is checked here: a class condition in the query (an ``$or`` of the joinable
+    classes) would make the embedded server's ``find`` read the whole jobs collection
+    (see "No ``$and`` in hot reads" in :mod:`rocketjob.queries`).
+    """
+    names = set(claim_filter.class_names(joinable))
+    if not names:
+        return None
+    found = collection.find(
+        queries.processing(*claim_filter.other_conditions()), sort=queries.CLAIM_ORDER
+    )
+    for raw in found:
+        if raw.get("_cls") in names:
+            found.close()
+            return dict(raw)
+    return None
 
 
 def requeue_dead_server(job_class: Any, server_name: str) -> int:

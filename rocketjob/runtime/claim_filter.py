@@ -107,6 +107,12 @@ class ClaimFilter:
                 # Matches nothing: a worker whose include/exclude leave it no class (rare, so
                 # the $in that the embedded server evaluates slowly costs nothing here).
                 conditions.append({"_cls": {"$in": []}})
+        conditions.extend(self.other_conditions())
+        return conditions
+
+    def other_conditions(self) -> list[dict[str, Any]]:
+        """The terms besides the class condition: skipped jobs, other exclusions, ``where``."""
+        conditions: list[dict[str, Any]] = []
         for field_name, values in sorted(self.excluded.items()):
             if field_name == "_id":
                 conditions.extend(self.id_conditions())

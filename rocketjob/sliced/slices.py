@@ -250,8 +250,10 @@ class Slices:
     def _requeue(self, state: str, *conditions: dict[str, Any]) -> int:
         """Back to queued, by id: the ids are read first so the update never filters on a
         field it removes (the embedded server then skips documents; MongoDB does not).
-        Recovery, not a hot path: the ``$in`` over the ids read is fine here."""
-        query = queries.all_of(queries.eq("state", state), *conditions)
+        The read is per join (every worker entering a batch job's slice loop re-queues
+        what it held): its fields side by side, or the embedded server reads every slice
+        (:func:`rocketjob.queries.fields`). The ``$in`` over the ids read is fine here."""
+        query = queries.fields(queries.eq("state", state), *conditions)
         ids = [doc["_id"] for doc in self.collection.find(query, projection={"_id": 1})]
         if not ids:
             return 0

@@ -5,13 +5,22 @@ from __future__ import annotations
 import io
 
 import pytest
+from bson import ObjectId
 
-from rocketjob import ClaimFilter, Job
-from rocketjob.runtime.claim import next_job, requeue_dead_server
+from rocketjob import Batch, ClaimFilter, Job
+from rocketjob.connection import jobs_db
+from rocketjob.runtime.claim import (
+    best_processing,
+    claimable_classes,
+    joinable_class_names,
+    next_job,
+    requeue_dead_server,
+)
 from rocketjob.runtime.work_result import WorkResult
 from tests.claiming import next_claimed_job
+from tests.helpers import FindFilters
 from tests.integration.batch_support import job_state, work_until
-from tests.jobsapp.batch_jobs import EchoBatchJob
+from tests.jobsapp.batch_jobs import EchoBatchJob, UncompressedEchoJob
 from tests.jobsapp.jobs import NoopJob
 
 
@@ -148,3 +157,54 @@ def test_a_worker_that_found_nothing_to_join_skips_the_lookup_briefly(
     assert next_claimed_job(Job, "c:1:1", ClaimFilter()).pk == job.pk  # others look
     busy.clear_join_skip()
     assert next_claimed_job(Job, "c:1:0", busy).pk == job.pk
+
+
+def _processing(job_class: type[Batch], priority: int, owner_filter: ClaimFilter) -> Batch:
+    """A batch job started by worker ``owner:1:0``, whose filter skips the ones it started."""
+    job = job_class.create_from_upload([str(i) for i in range(20)], priority=priority)
+    owner = next_claimed_job(Job, "owner:1:0", owner_filter)
+    assert owner.pk == job.pk
+    owner_filter.exclude_value("_id", job.pk)
+    owner.rocketjob_batch_before("owner:1:0")
+    return job
+
+
+def test_a_worker_joins_the_best_processing_job_of_a_class_it_may_run() -> None:
+    """The join lookup reads every processing job in claim order and keeps the first of a
+    class the worker may claim (checked in Python, not in the query: rocketjob.queries)."""
+    owner_filter = ClaimFilter()
+    urgent = _processing(UncompressedEchoJob, 10, owner_filter)
+    echo = _processing(EchoBatchJob, 30, owner_filter)
+    later = _processing(UncompressedEchoJob, 40, owner_filter)
+    found = next_job(Job, "b:2:0", ClaimFilter())
+    assert found is not None and found.joined and found.job.pk == urgent.pk
+    only_echo = next_job(Job, "b:2:1", ClaimFilter(include="EchoBatchJob$"))
+    assert only_echo is not None and only_echo.joined and only_echo.job.pk == echo.pk
+    skipping = ClaimFilter(include="UncompressedEchoJob$")
+    skipping.exclude_value("_id", urgent.pk)
+    found = next_job(Job, "b:2:2", skipping)
+    assert found is not None and found.joined and found.job.pk == later.pk
+    assert next_job(Job, "b:2:3", ClaimFilter(include="CsvBatchJob$")) is None
+
+
+def test_the_join_lookup_reads_processing_jobs_by_fields_side_by_side() -> None:
+    """Several joinable classes: the lookup sends no ``$or`` of them (nor an ``$and``), which
+    the embedded server's find would answer by reading the whole jobs collection."""
+    owner_filter = ClaimFilter()
+    echo = _processing(EchoBatchJob, 30, owner_filter)
+    finds = FindFilters()
+    client = finds.client()
+    try:
+        collection = client[jobs_db().name][Job._get_collection_name()]
+        skipped = ClaimFilter()
+        skipped.exclude_value("_id", ObjectId())
+        candidates = claimable_classes(Job)
+        assert len(joinable_class_names(candidates)) > 1
+        joinable = [(n, k) for n, k in candidates if k.rocketjob_joinable]
+        for claim_filter in (ClaimFilter(), skipped):
+            found = best_processing(collection, joinable, claim_filter)
+            assert found is not None and found["_id"] == echo.pk
+    finally:
+        client.close()
+    assert len(finds.filters) == 2
+    assert not any(finds.top_level_operators()), finds.filters

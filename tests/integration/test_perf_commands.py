@@ -75,6 +75,34 @@ def test_rocketjob_perf_pauses_and_resumes_running_servers(
         assert server.process.poll() is None  # still running: the benchmark does not stop it
 
 
+def test_rocketjob_perf_keep_completed_runs_against_a_larger_collection(
+    rocketjob_db: TestDatabase,
+) -> None:
+    env = rocketjob_db.subprocess_env()
+    jobs = jobs_db()["rocketjob_jobs"]
+    jobs.insert_one({"_cls": "Job.SimpleJob", "state": "completed", "description": "mine"})
+    args = ["rocketjob_perf", "-c", "20", "-w", "2", "-p", "1", "--keep-completed", "300"]
+    report = _report(_manage([*args, "--json"], env))
+    assert report["options"] == {
+        "servers_started": True,
+        "keep_completed": 300,
+        "collection_documents": 321,  # the kept jobs, the run's, and the one already there
+    }
+    assert report["count"] == 20
+    assert report["baseline"]["jobs_per_second"] > 0  # its count excludes the kept jobs
+    # The kept jobs are removed afterwards; jobs that were there before stay.
+    assert [doc["description"] for doc in jobs.find({}, {"description": 1})] == ["mine"]
+    jobs.delete_many({})
+    _assert_nothing_left()
+
+
+def test_keep_completed_must_not_be_negative(rocketjob_db: TestDatabase) -> None:
+    result = _manage(["rocketjob_perf", "--keep-completed", "-1"], rocketjob_db.subprocess_env())
+    assert result.returncode != 0
+    assert "--keep-completed" in result.stderr
+    assert Server.objects.count() == 0
+
+
 def test_rocketjob_perf_prints_a_readable_summary(rocketjob_db: TestDatabase) -> None:
     result = _manage(
         ["rocketjob_perf", "-c", "10", "-w", "1", "-p", "1", "--no-progress"],

@@ -3,9 +3,12 @@ caps per class and per throttle_group, and a user-defined throttle."""
 
 from __future__ import annotations
 
+import pytest
+
 from rocketjob import ClaimFilter, Job
 from rocketjob.connection import jobs_db
 from tests.claiming import next_claimed_job
+from tests.helpers import FindFilters
 from tests.jobsapp.plugin_jobs import (
     BlockerJob,
     DependentJob,
@@ -96,3 +99,25 @@ def test_user_defined_throttle() -> None:
     job.reload()
     assert job.state == "completed"
     assert job.throttled_by is None
+
+
+def test_the_dependent_jobs_throttle_reads_by_fields_side_by_side(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It runs at every claim of such a job: no ``$or`` of classes (nor ``$and``), which the
+    embedded server's find answers by reading every job."""
+    GroupCapJob.create(priority=10)
+    dependent = DependentJob.create(priority=20, dependent_jobs=["GroupCapJob"])
+    assert _claim(ClaimFilter()) is not None  # the GroupCapJob runs
+    finds = FindFilters()
+    client = finds.client()
+    listened = client[jobs_db().name][Job._get_collection_name()]
+    monkeypatch.setattr(DependentJob, "_get_collection", classmethod(lambda cls: listened))
+    try:
+        assert dependent.dependent_jobs_running()
+        GroupCapJob.objects.delete()
+        assert not dependent.dependent_jobs_running()
+    finally:
+        client.close()
+    assert finds.filters
+    assert not any(finds.top_level_operators()), finds.filters

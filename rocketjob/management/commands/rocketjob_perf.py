@@ -1,10 +1,12 @@
 """``manage.py rocketjob_perf -c N``: jobs per second, against a raw-pymongo baseline.
 
-    manage.py rocketjob_perf -c 10000 --workers 5 --processes 3 [--json]
+    manage.py rocketjob_perf -c 10000 --workers 5 --processes 3 [--keep-completed N] [--json]
 
 Pauses every running server, enqueues N no-op ``SimpleJob``s (bulk insert; the first at
 priority 1, the last at 100), resumes them and times the first start to the last completion.
-With no server running it starts ``--processes`` x ``--workers`` itself and stops them after.
+``--keep-completed N`` first inserts N completed jobs (removed afterwards), so the claims
+run against a collection that large. With no server running it starts ``--processes`` x
+``--workers`` itself and stops them after.
 Then the same database operations run with raw pymongo at the same concurrency, and
 ``efficiency = jobs_per_second / baseline_jobs_per_second``. ``--cpu`` adds CPU time per job
 of the worker processes and of the database server, for both (rocketjob.perf.cpu). See
@@ -24,6 +26,13 @@ from rocketjob.perf.servers import BenchmarkError
 def positive(value: str) -> int:
     number = int(value)
     if number < 1:
+        raise ValueError(value)
+    return number
+
+
+def non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
         raise ValueError(value)
     return number
 
@@ -49,6 +58,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         add_common_arguments(parser, default_count=1000)
+        parser.add_argument(
+            "--keep-completed",
+            type=non_negative,
+            default=0,
+            metavar="N",
+            help="insert N completed jobs before the run (and N into the baseline's "
+            "collection), so the claims run against a large collection; removed afterwards",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from rocketjob.perf import simple
@@ -63,6 +80,7 @@ class Command(BaseCommand):
                 progress=not (quiet or options["no_progress"]),
                 with_baseline=not options["no_baseline"],
                 cpu=options["cpu"],
+                keep_completed=options["keep_completed"],
             )
         except BenchmarkError as exc:
             raise CommandError(str(exc)) from exc
