@@ -11,7 +11,9 @@ fixing the cause).
 
 Security: patterns, matched files and archive directories must lie inside
 ``ROCKETJOB["dirmon_allowed_paths"]`` (see :mod:`rocketjob.allowed_paths`: resolved, so ``..``
-and symlinks cannot escape); with no allowed paths nothing can be enabled.
+and symlinks cannot escape), checked when an entry is created, when its pattern or archive
+directory changes, when it is enabled and at every scan; with no allowed paths no entry can
+be created. ``properties`` obey :func:`rocketjob.jobs.upload_file.check_properties`.
 """
 
 from __future__ import annotations
@@ -103,14 +105,23 @@ class DirmonEntry(me.Document):
 
         try:
             check_properties(resolve_job_class(self.job_class_name), dict(self.properties or {}))
-        except UploadFileError as exc:
+        except (UploadFileError, DirmonPathError) as exc:
             raise me.ValidationError(f"dirmon entry {self.name!r}: {exc}") from exc
-        if self.state == "enabled":
+        if self.rocketjob_paths_to_check():
             try:
                 self.check_paths()
             except DirmonPathError as exc:
                 raise me.ValidationError(f"dirmon entry {self.name!r}: {exc}") from exc
         self.updated_at = utc_now()  # type: ignore[assignment]
+
+    def rocketjob_paths_to_check(self) -> bool:
+        """Whether ``clean`` checks the paths: on create, when the pattern or archive directory
+        changes, and whenever the entry is enabled. A stored entry whose paths the allow-list
+        no longer covers can still be disabled (and fails at its next scan)."""
+        if self.state == "enabled" or self.pk is None:
+            return True
+        changed = set(self._get_changed_fields())
+        return bool(changed & {"pattern", "archive_directory"})
 
     def check_paths(self) -> None:
         """Raise DirmonPathError unless the pattern and the archive directory are allowed."""

@@ -3,7 +3,11 @@
 For a batch job class the file is uploaded into the new job's input (``job.upload``), and the
 job is saved only if the upload succeeded. A non-batch class must declare an
 ``upload_file_name`` field, which receives the path (and ``original_file_name`` if declared).
-``properties`` set the new job's fields; only its user-editable fields are accepted.
+``properties`` set the new job's fields; only its user-editable fields are accepted, never a
+field declared ``requires_permission`` (nobody's permission is known when the job is created
+from them, so they could delete data on behalf of a user without it), and a path field
+(``allowed_path=True``) must lie inside the allow-list. They are checked when set (create,
+edit, a Dirmon entry's save) and again before the job is created.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 import mongoengine as me
 from bson import ObjectId
 
+from rocketjob.allowed_paths import PathNotAllowedError, check_allowed
 from rocketjob.document import registered_job_classes
 from rocketjob.exceptions import RocketJobError
 from rocketjob.job import Job
@@ -40,7 +45,8 @@ def is_batch_class(klass: type[Any]) -> bool:
 
 
 def check_properties(klass: type[Any], properties: dict[str, Any]) -> None:
-    """Raise UploadFileError naming every property that is not a user-editable field."""
+    """Raise UploadFileError naming every property that is not a user-editable field, needs a
+    permission, or names a path outside the allow-list (PathNotAllowedError)."""
     editable = set(klass.user_editable_fields())
     unknown = sorted(set(properties) - editable)
     if unknown:
@@ -48,6 +54,17 @@ def check_properties(klass: type[Any], properties: dict[str, Any]) -> None:
             f"{klass.__name__} does not accept properties {unknown}; user-editable fields "
             f"are {sorted(editable)}"
         )
+    guarded = sorted(
+        name for name in properties if getattr(klass._fields[name], "requires_permission", None)
+    )
+    if guarded:
+        raise UploadFileError(
+            f"{klass.__name__} properties {guarded} need a permission to change; they cannot "
+            "be set through properties"
+        )
+    for name in klass.allowed_path_fields():
+        if properties.get(name):
+            check_allowed(properties[name], f"property {name}")
     if not is_batch_class(klass) and "upload_file_name" not in klass._fields:
         raise UploadFileError(
             f"{klass.__name__} is neither a batch job nor declares an upload_file_name field, "
@@ -67,6 +84,22 @@ class UploadFileJob(Job):
     original_file_name = me.StringField(user_editable=True)
     #: Id of the job to create (Dirmon names the archived file after it).
     job_id = me.ObjectIdField()
+
+    def clean(self) -> None:
+        super().clean()
+        # Checked when they are set, so an edit is refused at once; perform checks them again.
+        # A class this process does not know is left to the worker that runs the job.
+        changed = set(self._get_changed_fields()) if self.pk else None
+        if changed is not None and not changed & {"job_class_name", "properties"}:
+            return
+        try:
+            klass = resolve_job_class(self.job_class_name)
+        except UploadFileError:
+            return
+        try:
+            check_properties(klass, dict(self.properties or {}))
+        except (UploadFileError, PathNotAllowedError) as exc:
+            raise me.ValidationError(str(exc), field_name="properties") from exc
 
     def perform(self) -> Any:
         klass = resolve_job_class(self.job_class_name)
