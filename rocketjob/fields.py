@@ -25,5 +25,8 @@ class UTCDateTimeField(me.DateTimeField):
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         if isinstance(value, datetime) and value.tzinfo is not UTC:
-            return value.astimezone(UTC)
+            try:
+                return value.astimezone(UTC)
+            except OverflowError:  # past year 9999 in UTC: refused when saved, not here
+                return value
         return value

@@ -62,6 +62,44 @@ def test_edit_form_refuses_a_schedule_that_never_fires(make_client, schedule):
     assert not Job._get_collection().find_one({"_id": job.pk}).get("cron_schedule")
 
 
+# -- values MongoDB cannot store -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("retry_limit", str(2**63)),
+        ("retry_limit", str(10**30)),
+        ("arguments", '{"a": ' + str(10**30) + "}"),
+    ],
+)
+def test_edit_form_refuses_a_number_mongodb_cannot_store(make_client, field, value):
+    from rocketjob.jobs import OnDemandJob
+
+    job = OnDemandJob.create(callable_name="tests.add_numbers", arguments={"a": 1})
+    form = {"callable_name": "tests.add_numbers", "arguments": '{"a": 1}', "priority": "50"}
+    form.update({"retry_limit": "0", field: value})
+    response = make_client("manager").post(f"{LIST}{job.pk}/edit/", form)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html or "cannot store" in html
+    raw = Job._get_collection().find_one({"_id": job.pk})
+    assert (raw["retry_limit"], raw["arguments"]) == (0, {"a": 1})
+
+
+def test_edit_form_refuses_a_date_past_year_9999_in_utc(make_client):
+    from tests.jobsapp.plugin_jobs import RetryFailingJob
+
+    job = RetryFailingJob.create()
+    client = make_client("manager")
+    client.cookies["mc_tz"] = "America/Los_Angeles"  # 9999-12-31 23:59 here is year 10000 UTC
+    response = client.post(
+        f"{LIST}{job.pk}/edit/",
+        {"priority": "50", "retry_limit": "25", "run_at": "9999-12-31T23:59:59"},
+    )
+    assert response.status_code == 400
+    assert 'id="id_run_at_error"' in response.content.decode()
+    assert Job._get_collection().find_one({"_id": job.pk}).get("run_at") is None
+
+
 # -- stored documents Mission Control cannot read ------------------------------------------
 def insert_raw_job(**fields) -> ObjectId:
     doc = {"_cls": "Job.NoopJob", "priority": 50, "created_at": utc_now(), **fields}

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import bson
 import mongoengine as me
+from bson.errors import InvalidDocument
 from mongoengine.errors import FieldDoesNotExist, NotRegistered
 from pymongo import ReturnDocument
 
@@ -48,8 +50,35 @@ class PersistenceMixin:
     def create(cls, **fields: Any) -> Any:
         """Validate and enqueue a new job; returns the saved job."""
         job = cls.build(**fields)
+        job.rocketjob_check_encodable(fields)
         job.save(force_insert=True)
         return job
+
+    def rocketjob_check_encodable(self, names: Any) -> None:
+        """JobValidationError for a field whose value MongoDB cannot store, e.g. an integer
+        beyond int64 (also inside a dict) or a date past year 9999 once in UTC.
+
+        Without it pymongo raises OverflowError at the write: a 500 in Mission Control's edit
+        form and a raw traceback from ``create``. Only the named (set) fields are encoded.
+        """
+        errors: dict[str, me.ValidationError] = {}
+        for name in names:
+            field = self._fields.get(name)  # type: ignore[attr-defined]
+            value = getattr(self, name, None)
+            if field is None or value is None:
+                continue
+            try:
+                bson.encode({"value": field.to_mongo(value)})
+            except (TypeError, ValueError):
+                continue  # a wrong type: mongoengine's validation reports it
+            except (OverflowError, InvalidDocument) as exc:
+                message = f"MongoDB cannot store this value ({exc})"
+                errors[name] = me.ValidationError(message, field_name=name)
+        if errors:
+            detail = "; ".join(f"{name}: {e.message}" for name, e in sorted(errors.items()))
+            error = JobValidationError(f"{type(self).__name__} is invalid: {detail}")
+            error.errors = errors
+            raise error
 
     def validate(self, clean: bool = True) -> None:
         """mongoengine validation, raising :class:`JobValidationError` with every field's error."""
@@ -137,6 +166,7 @@ class PersistenceMixin:
         for name, value in fields.items():
             setattr(self, name, value)
         self.validate()
+        self.rocketjob_check_encodable(fields)
         update = self.rocketjob_changes()
         if update:
             self._get_collection().update_one(queries.by_id(self.pk), update)  # type: ignore[attr-defined]
