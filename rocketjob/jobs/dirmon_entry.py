@@ -31,7 +31,7 @@ from rocketjob import queries
 from rocketjob.allowed_paths import PathNotAllowedError, check_allowed
 from rocketjob.connection import register_index_hook
 from rocketjob.exceptions import JobValidationError, RocketJobError
-from rocketjob.fields import UTCDateTimeField
+from rocketjob.fields import UTCDateTimeField, unstorable_reason
 from rocketjob.plugins.job.model import JobException, utc_now
 
 STATES = ("pending", "enabled", "disabled", "failed")
@@ -107,6 +107,9 @@ class DirmonEntry(me.Document):
             check_properties(resolve_job_class(self.job_class_name), dict(self.properties or {}))
         except (UploadFileError, DirmonPathError) as exc:
             raise me.ValidationError(f"dirmon entry {self.name!r}: {exc}") from exc
+        unstorable = unstorable_reason(self.properties or {})
+        if unstorable:
+            raise me.ValidationError(f"dirmon entry {self.name!r} properties: {unstorable}")
         if self.rocketjob_paths_to_check():
             try:
                 self.check_paths()

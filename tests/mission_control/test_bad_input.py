@@ -100,6 +100,54 @@ def test_edit_form_refuses_a_date_past_year_9999_in_utc(make_client):
     assert Job._get_collection().find_one({"_id": job.pk}).get("run_at") is None
 
 
+DEEP_JSON = "[" * 100_000 + "]" * 100_000  # valid JSON, too deep for Python's parser
+BIG_INT_JSON = '{"a": ' + str(10**30) + "}"
+
+
+@pytest.mark.parametrize(
+    ("record", "message"), [(BIG_INT_JSON, "cannot store"), (DEEP_JSON, "deep")]
+)
+def test_record_edit_refuses_json_mongodb_cannot_store(make_client, batch_job, record, message):
+    from tests.mission_control.test_batch_pages import factories_records
+
+    url = f"{LIST}{batch_job.pk}/slices/1/records/1/edit/"
+    response = make_client("admin").post(url, {"record": record})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert factories_records(batch_job, 1) == ["a", "bad 1", "c"]
+
+
+def test_edit_form_refuses_json_nested_too_deeply(make_client):
+    from rocketjob.jobs import OnDemandJob
+
+    job = OnDemandJob.create(callable_name="tests.add_numbers", arguments={"a": 1})
+    response = make_client("manager").post(
+        f"{LIST}{job.pk}/edit/",
+        {"callable_name": "tests.add_numbers", "arguments": DEEP_JSON, "priority": "50"},
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.content.decode()
+    assert Job._get_collection().find_one({"_id": job.pk})["arguments"] == {"a": 1}
+
+
+def test_dirmon_property_mongodb_cannot_store_is_refused(make_client, tmp_path, settings):
+    from rocketjob.jobs.dirmon_entry import DirmonEntry
+
+    settings.ROCKETJOB = {**settings.ROCKETJOB, "dirmon_allowed_paths": [str(tmp_path)]}
+    response = make_client("dirmon").post(
+        "/admin/mission_control/dirmonentry/new/?job_class_name=ReportPathBatchJob",
+        {
+            "name": "big",
+            "pattern": str(tmp_path / "*.txt"),
+            "archive_directory": "archive",
+            "property_throttle_running_workers": str(10**30),
+        },
+    )
+    assert response.status_code == 400
+    assert "cannot store" in response.content.decode()
+    assert DirmonEntry.objects.count() == 0
+
+
 # -- stored documents Mission Control cannot read ------------------------------------------
 def insert_raw_job(**fields) -> ObjectId:
     doc = {"_cls": "Job.NoopJob", "priority": 50, "created_at": utc_now(), **fields}

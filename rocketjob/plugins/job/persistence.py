@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import bson
 import mongoengine as me
-from bson.errors import InvalidDocument
 from mongoengine.errors import FieldDoesNotExist, NotRegistered
 from pymongo import ReturnDocument
 
@@ -22,6 +20,7 @@ from rocketjob.exceptions import (
     UnknownJobClassError,
     UnknownJobFieldError,
 )
+from rocketjob.fields import unstorable_reason
 from rocketjob.plugins.job.model import STATES, utc_now
 
 
@@ -68,11 +67,11 @@ class PersistenceMixin:
             if field is None or value is None:
                 continue
             try:
-                bson.encode({"value": field.to_mongo(value)})
+                stored = field.to_mongo(value)
             except (TypeError, ValueError):
                 continue  # a wrong type: mongoengine's validation reports it
-            except (OverflowError, InvalidDocument) as exc:
-                message = f"MongoDB cannot store this value ({exc})"
+            message = unstorable_reason(stored)
+            if message:
                 errors[name] = me.ValidationError(message, field_name=name)
         if errors:
             detail = "; ".join(f"{name}: {e.message}" for name, e in sorted(errors.items()))
