@@ -12,12 +12,13 @@ edit, a Dirmon entry's save) and again before the job is created.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import mongoengine as me
 from bson import ObjectId
 
-from rocketjob.allowed_paths import PathNotAllowedError, check_allowed
+from rocketjob.allowed_paths import PathNotAllowedError, check_allowed, open_allowed
 from rocketjob.document import registered_job_classes
 from rocketjob.exceptions import RocketJobError
 from rocketjob.job import Job
@@ -113,8 +114,12 @@ class UploadFileJob(Job):
         job.id = job_id
         job.created_by = self.created_by  # whoever created the upload created the job
         if is_batch_class(klass):
+            # The opened file itself is checked, so a symlink swapped in after the worker's
+            # path check cannot make it read a file outside the allow-list.
+            name = self.original_file_name or os.path.basename(self.upload_file_name)
             try:
-                job.upload(self.upload_file_name, file_name=self.original_file_name)
+                with open_allowed(self.upload_file_name, "upload_file_name") as stream:
+                    job.upload(stream, file_name=name)
             except BaseException:
                 job.input().drop()  # the id was preset, so upload keeps its collection
                 raise
