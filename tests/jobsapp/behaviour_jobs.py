@@ -89,6 +89,20 @@ class RaisingThrottleJob(Job):
         record_effect("throttled_perform", self)
 
 
+class RefusedQueryThrottleJob(Job):
+    """A custom throttle whose own query the database refuses (OperationFailure):
+    the database answered, so this is the throttle's error, not an outage."""
+
+    destroy_on_complete = False
+
+    @throttle(exclude="class")
+    def quota_query_refused(self) -> bool:
+        return bool(list(self._get_collection().aggregate([{"$rocketjobNoSuchStage": {}}])))
+
+    def perform(self) -> None:
+        record_effect("throttled_perform", self)
+
+
 class CronSingletonRunJob(Cron, Singleton, Job):
     """The combination docs/plugins.md shows: scheduled, and never two at once."""
 
