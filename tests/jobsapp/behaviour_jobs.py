@@ -103,6 +103,17 @@ class RefusedQueryThrottleJob(Job):
         record_effect("throttled_perform", self)
 
 
+class UnstorableResultJob(Job):
+    """Its perform sets a field to a value MongoDB cannot store, so its completion fails."""
+
+    destroy_on_complete = False
+    answer = me.IntField()
+
+    def perform(self) -> None:
+        record_effect("unstorable_perform", self)
+        self.answer = 2**63
+
+
 class CronSingletonRunJob(Cron, Singleton, Job):
     """The combination docs/plugins.md shows: scheduled, and never two at once."""
 

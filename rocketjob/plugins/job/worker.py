@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from pymongo.errors import ConnectionFailure
+
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError
 from rocketjob.plugins.job.coroutines import call_perform
@@ -182,7 +184,24 @@ class WorkerMixin:
         except StateConflictError as conflict:
             logger.warning("not completed: %s", conflict)
             return WorkResult.CONFLICT
+        except ConnectionFailure:
+            raise  # an outage: the runtime writes the end once the database is back
+        except Exception as exc:
+            logger.exception("the completion cannot be stored: %s", type(exc).__name__)
+            return self.rocketjob_fail_unstorable(exc, worker_name)
         return WorkResult.PERFORMED
+
+    def rocketjob_fail_unstorable(self, exc: Exception, worker_name: str) -> WorkResult:
+        """Fail a job whose completion the database refused (a field set to an integer
+        beyond int64, a document over 16 MB): what perform set is dropped (the job is
+        reloaded) and the job fails with the error. Raised on, it crashed the worker thread
+        and the job was re-queued and performed again, forever."""
+        try:
+            self.reload()  # type: ignore[attr-defined]
+        except self.DoesNotExist:  # type: ignore[attr-defined]
+            return WorkResult.CONFLICT
+        self.rocketjob_fail_safely(exc, worker_name)
+        return WorkResult.FAILED
 
     def rocketjob_fail_safely(self, exc: BaseException, worker_name: str) -> None:
         try:
