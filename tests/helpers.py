@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -47,3 +49,19 @@ def gzip_cut_short() -> bytes:
     rows = "".join(f"r{i},{i * 7919 % 10007}\n" for i in range(5000))
     data = gzip.compress(f"Name,Amount\n{rows}".encode())
     return data[: len(data) // 2]
+
+
+@contextmanager
+def only_incoming_allowed(tmp_path: Path, secret: str = "root:TOP-SECRET") -> Iterator[Path]:
+    """``tmp_path/incoming`` as the only allowed path, a secret file ``tmp_path/shadow`` beside
+    it (outside the allow-list); yields the allowed directory."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    allowed = tmp_path / "incoming"
+    allowed.mkdir()
+    (tmp_path / "shadow").write_text(f"{secret}\n")
+    with override_settings(
+        ROCKETJOB={**settings.ROCKETJOB, "dirmon_allowed_paths": [str(allowed)]}
+    ):
+        yield allowed

@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import override_settings
 
 from rocketjob.allowed_paths import PathNotAllowedError, open_allowed
+from tests.helpers import only_incoming_allowed
 
 SWAPPER = """
 import os, sys
@@ -36,12 +35,7 @@ while True:
 
 @pytest.fixture
 def incoming(tmp_path: Path) -> Iterator[Path]:
-    allowed = tmp_path / "incoming"
-    allowed.mkdir()
-    (tmp_path / "shadow").write_text("root:SECRET\n")
-    with override_settings(
-        ROCKETJOB={**settings.ROCKETJOB, "dirmon_allowed_paths": [str(allowed)]}
-    ):
+    with only_incoming_allowed(tmp_path, "root:SECRET") as allowed:
         yield allowed
 
 

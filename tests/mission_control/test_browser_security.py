@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from bson import ObjectId
-from django.conf import settings
-from django.test import override_settings
 
 from rocketjob.job import Job
+from tests.helpers import only_incoming_allowed
 from tests.mission_control.browser import chromium_page, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -35,12 +34,7 @@ def manager(transactional_db: Any) -> tuple[str, str]:
 
 @pytest.fixture
 def incoming(tmp_path: Path) -> Iterator[Path]:
-    allowed = tmp_path / "incoming"
-    allowed.mkdir()
-    (tmp_path / "shadow").write_text("root:TOP-SECRET\n")
-    with override_settings(
-        ROCKETJOB={**settings.ROCKETJOB, "dirmon_allowed_paths": [str(allowed)]}
-    ):
+    with only_incoming_allowed(tmp_path) as allowed:
         yield allowed
 
 
