@@ -6,6 +6,8 @@ older deployment, a hand-made fix, another tool), and Mission Control must still
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from bson import ObjectId
 
@@ -188,6 +190,31 @@ def test_lists_and_destroy_render_a_list_state(make_client):
         f"{LIST}bulk/", {"action": "destroy", "_selected_action": [f"{job_id}:running"]}
     )
     assert bulk.status_code == 200 and HOSTILE not in bulk.content.decode()
+
+
+@pytest.mark.parametrize(
+    "fields", [{"slice_count": [1]}, {"record_count": "many"}, {"sub_state": ["x"]}]
+)
+def test_a_batch_job_with_an_unreadable_batch_field_is_shown_flagged(
+    make_client, batch_job, fields
+):
+    Job._get_collection().update_one({"_id": batch_job.pk}, {"$set": fields})
+    client = make_client("admin")
+    for url in (f"{LIST}{batch_job.pk}/", f"{LIST}state/all/", f"{LIST}state/failed/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "unreadable" in html and next(iter(fields)) in html, url
+
+
+def test_batch_rate_chart_of_a_job_completed_in_year_9999_answers(make_client, batch_job):
+    Job._get_collection().update_one(
+        {"_id": batch_job.pk},
+        {"$set": {"started_at": datetime(1, 1, 1, tzinfo=UTC), "completed_at": datetime.max}},
+    )
+    response = make_client("view").get(f"{LIST}{batch_job.pk}/metrics/")
+    assert response.status_code == 200
+    assert response.json()["series"]["records_per_second"]
 
 
 def test_active_workers_render_a_job_id_with_a_slash(make_client):
