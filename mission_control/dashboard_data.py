@@ -165,7 +165,8 @@ def job_payload(job_id: str, since: datetime, until: datetime | None = None) -> 
     """Records per second of one batch job, one point per minute from ``since`` to ``until``
     (now by default). A minute the job ran only part of (the first, and the current one) is
     divided by the seconds it ran in it, so a running job's last point is its current rate."""
-    end = until or utc_now()
+    now = utc_now()
+    end = min(until, now) if until else now  # a stored date in the future ends the chart now
     last = minute_of(end)
     start = minute_of(max(since, end - JOB_SPAN))
     start = min(start, last - JOB_MIN_SPAN + timedelta(minutes=1))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pymongo import MongoClient, monitoring
@@ -148,3 +150,19 @@ class FindFilters(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+@contextmanager
+def only_incoming_allowed(tmp_path: Path, secret: str = "root:TOP-SECRET") -> Iterator[Path]:
+    """``tmp_path/incoming`` as the only allowed path, a secret file ``tmp_path/shadow`` beside
+    it (outside the allow-list); yields the allowed directory."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    allowed = tmp_path / "incoming"
+    allowed.mkdir()
+    (tmp_path / "shadow").write_text(f"{secret}\n")
+    with override_settings(
+        ROCKETJOB={**settings.ROCKETJOB, "dirmon_allowed_paths": [str(allowed)]}
+    ):
+        yield allowed

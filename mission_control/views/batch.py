@@ -13,6 +13,7 @@ from django.urls import reverse
 from mission_control import batch_data
 from mission_control.jobs_data import JobRow, load_row
 from mission_control.views.common import Page, admin_site, render, require
+from rocketjob.fields import unstorable_reason
 
 VIEW = "mission_control.view_job"
 EDIT = "mission_control.edit_slice"
@@ -104,9 +105,15 @@ class RecordForm(forms.Form):
 
     def clean_record(self) -> Any:
         try:
-            return json.loads(self.cleaned_data["record"])
+            record = json.loads(self.cleaned_data["record"])
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"Not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise forms.ValidationError("Not valid here: the JSON is nested too deeply") from exc
+        unstorable = unstorable_reason(record)
+        if unstorable:
+            raise forms.ValidationError(unstorable)
+        return record
 
 
 def _record_context(request: HttpRequest, job_id: str, slice_id: int, index: int) -> Any:

@@ -72,6 +72,7 @@ class Batch(
         succeeded. Its fields are validated first, so bad ones cost no upload."""
         job = cls.build(**fields)  # type: ignore[attr-defined]
         job.validate()
+        job.rocketjob_check_encodable(fields)
         job.upload(source, **(upload_options or {}))
         try:
             job.save(force_insert=True)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure
 
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError, UnknownJobClassError
@@ -126,8 +126,10 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
             continue
         try:
             throttled = job.rocketjob_evaluate_throttles()
-        except PyMongoError:
-            raise  # the database, not the throttle: the worker's outage handling applies
+        except ConnectionFailure:
+            raise  # an outage, not the throttle: the worker's outage handling applies
+        # Anything else fails the job, also the database refusing the throttle's own query
+        # (OperationFailure): treated as an outage, it was claimed and re-claimed forever.
         except Exception as exc:
             fail_for_throttle(job, exc, worker_name)
             continue

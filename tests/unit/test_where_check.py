@@ -33,6 +33,7 @@ REFUSED = [
     ({"a": {"$size": "3"}}, "$size needs a whole number"),
     ({"$where": "true"}, "$where (server-side JavaScript) is not allowed"),
     ({"": 1}, "a field name is empty"),
+    ({"a": {"$regex": "("}}, "$regex '(' is not a valid regular expression"),
 ]
 
 

@@ -21,6 +21,7 @@ from rocketjob.exceptions import (
     UnknownJobClassError,
     UnknownJobFieldError,
 )
+from rocketjob.fields import unstorable_reason
 from rocketjob.plugins.job import changes
 from rocketjob.plugins.job.fast_load import load_scalar_document
 from rocketjob.plugins.job.model import STATES, utc_now
@@ -51,8 +52,35 @@ class PersistenceMixin:
     def create(cls, **fields: Any) -> Any:
         """Validate and enqueue a new job; returns the saved job."""
         job = cls.build(**fields)
+        job.rocketjob_check_encodable(fields)
         job.save(force_insert=True)
         return job
+
+    def rocketjob_check_encodable(self, names: Any) -> None:
+        """JobValidationError for a field whose value MongoDB cannot store, e.g. an integer
+        beyond int64 (also inside a dict) or a date past year 9999 once in UTC.
+
+        Without it pymongo raises OverflowError at the write: a 500 in Mission Control's edit
+        form and a raw traceback from ``create``. Only the named (set) fields are encoded.
+        """
+        errors: dict[str, me.ValidationError] = {}
+        for name in names:
+            field = self._fields.get(name)  # type: ignore[attr-defined]
+            value = getattr(self, name, None)
+            if field is None or value is None:
+                continue
+            try:
+                stored = field.to_mongo(value)
+            except (TypeError, ValueError):
+                continue  # a wrong type: mongoengine's validation reports it
+            message = unstorable_reason(stored)
+            if message:
+                errors[name] = me.ValidationError(message, field_name=name)
+        if errors:
+            detail = "; ".join(f"{name}: {e.message}" for name, e in sorted(errors.items()))
+            error = JobValidationError(f"{type(self).__name__} is invalid: {detail}")
+            error.errors = errors
+            raise error
 
     def validate(self, clean: bool = True) -> None:
         """mongoengine validation, raising :class:`JobValidationError` with every field's error."""
@@ -161,6 +189,7 @@ class PersistenceMixin:
         for name, value in fields.items():
             setattr(self, name, value)
         self.validate()
+        self.rocketjob_check_encodable(fields)
         update = self.rocketjob_changes()
         if update:
             self._get_collection().update_one(queries.by_id(self.pk), update)  # type: ignore[attr-defined]

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
+from pymongo.errors import ConnectionFailure
+
 from rocketjob import queries
 from rocketjob.exceptions import InvalidTransitionError, StateConflictError, TimeLimitExceeded
 from rocketjob.plugins.job.callbacks import callback_names
@@ -240,7 +242,24 @@ class WorkerMixin:
             except (StateConflictError, InvalidTransitionError) as again:
                 logger.warning("not completed: %s", again)
                 return WorkResult.CONFLICT
+        except ConnectionFailure:
+            raise  # an outage: the runtime writes the end once the database is back
+        except Exception as exc:
+            logger.exception("the completion cannot be stored: %s", type(exc).__name__)
+            return self.rocketjob_fail_unstorable(exc, worker_name)
         return WorkResult.PERFORMED
+
+    def rocketjob_fail_unstorable(self, exc: Exception, worker_name: str) -> WorkResult:
+        """Fail a job whose completion the database refused (a field set to an integer
+        beyond int64, a document over 16 MB): what perform set is dropped (the job is
+        reloaded) and the job fails with the error. Raised on, it crashed the worker thread
+        and the job was re-queued and performed again, forever."""
+        try:
+            self.reload()  # type: ignore[attr-defined]
+        except self.DoesNotExist:  # type: ignore[attr-defined]
+            return WorkResult.CONFLICT
+        self.rocketjob_fail_safely(exc, worker_name)
+        return WorkResult.FAILED
 
     def rocketjob_stopped_at_checkpoint(self, stopped: JobInterrupted, worker_name: str) -> None:
         """perform stopped at a checkpoint: leave the job as the operator set it."""
