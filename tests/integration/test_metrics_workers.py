@@ -93,6 +93,28 @@ def test_the_server_samples_queue_depth_per_class() -> None:
     assert sampled.queued == 4
 
 
+def test_a_server_samples_its_queue_as_it_starts_not_a_flush_later() -> None:
+    for _ in range(3):
+        RuntimeJob.create()
+    slow = {**settings.ROCKETJOB, "metrics_flush_seconds": 60}
+    with override_settings(ROCKETJOB=slow), running_supervisor(max_workers=1, exclude="RuntimeJob"):
+        sampled = wait_for(
+            lambda: (t := _totals("RuntimeJob")) and t.queued is not None and t, timeout=10
+        )
+    assert sampled.queued == 3
+
+
+def test_an_emptied_queue_is_sampled_as_zero_not_left_out() -> None:
+    accumulator = Accumulator()
+    accumulator.job_ended("RuntimeJob", "completed", run_seconds=0.1, latency_seconds=0.1)
+    flusher = recorder.Flusher(accumulator, interval=60)
+    flusher.sample_queue = True
+    assert flusher.flush() is True
+    sampled = _totals("RuntimeJob")
+    assert sampled is not None and sampled.queued == 0
+    assert recorder.queue_depths(["Idle"]) == {"Idle": 0}
+
+
 def test_disabled_metrics_record_nothing() -> None:
     with override_settings(ROCKETJOB={**settings.ROCKETJOB, "metrics_enabled": False}):
         RuntimeJob.create().abort()
