@@ -94,6 +94,7 @@ def test_page_lists_classes_escaped_and_links_from_the_nav(make_client):
     for chart in ("throughput", "failures", "queue", "latency"):
         assert f'id="mc-chart-{chart}"' in html
     assert "mission_control/charts.js" in html
+    assert "95th percentile, latest:" in html and "latency_p95:" not in html  # legend in words
     listing = client.get("/admin/mission_control/job/").content.decode()
     assert 'href="/admin/mission_control/job/dashboard/" id="mc-dashboard-link"' in listing
     assert client.get(DATA).json()["classes"] == [XSS]  # JSON: the script reads it as text
