@@ -60,6 +60,33 @@ def test_workers_record_completions_failures_run_times_and_latency() -> None:
     assert (failed.completed, failed.run_count, failed.latency_count) == (0, 2, 2)
 
 
+def test_latency_counts_from_the_later_of_created_at_and_run_at() -> None:
+    from rocketjob.metrics.receivers import latency_seconds
+
+    created = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    later = created + timedelta(seconds=10)
+    job = RuntimeJob(created_at=created, run_at=later, started_at=later + timedelta(seconds=2))
+    assert latency_seconds(job) == 2.0  # waited 2 s after run_at, not 12 s after creation
+    job.run_at = created - timedelta(hours=1)  # a run_at already past at creation
+    assert latency_seconds(job) == 12.0
+    job.run_at = None
+    assert latency_seconds(job) == 12.0
+    job.started_at = None
+    assert latency_seconds(job) is None
+
+
+def test_a_scheduled_job_is_not_charged_for_waiting_for_its_run_at() -> None:
+    job = RuntimeJob.create(run_at=datetime.now(UTC) + timedelta(seconds=3))
+    with running_supervisor(max_workers=1):
+        done = wait_for(lambda: (t := _totals("RuntimeJob")) and t.completed == 1 and t)
+    job.reload()
+    # The embedded server compares dates to the second, so the job may start up to 1 s
+    # before its run_at (docs/embedded-server.md): it still waited 2 s or more.
+    waited = (job.started_at - job.created_at).total_seconds()
+    assert waited >= 2.0 and done.latency_count == 1
+    assert done.latency_seconds_sum < 1.0
+
+
 def test_an_abort_from_another_thread_is_counted_without_run_time() -> None:
     job = RuntimeLowPriorityJob.create()
     job.abort()
