@@ -20,10 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rocketjob.conf import get_settings
 from rocketjob.connection import jobs_db
 from rocketjob.metrics import BUCKET_LABELS, BUCKETS
-from rocketjob.metrics.store import MinuteMetrics, class_series, minute_of
+from rocketjob.metrics.store import MinuteMetrics, class_series, minute_of, settle_seconds
 
 #: A cached point is read again after this many seconds (plus up to as many again, at random).
 CACHE_SECONDS = 600.0
@@ -107,11 +106,6 @@ def summarize(
         if 0 <= offset < len(times):
             points[offset].add(m)
     return [p.summary(step_minutes) for p in points]
-
-
-def settle_seconds() -> float:
-    """How long after a minute ends its numbers can still arrive: three flushes, at least 60 s."""
-    return max(60.0, 3 * float(get_settings().metrics_flush_seconds))
 
 
 def _runs(times: list[datetime], step: timedelta) -> Iterator[list[datetime]]:
