@@ -12,7 +12,6 @@ from django.conf import settings
 from django.test import Client, override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from rocketjob.metrics import recorder
 from rocketjob.metrics.store import MinuteMetrics, minute_of, record_minute
 from rocketjob.runtime.server import ActiveWorker, Server
 from tests.mission_control import factories
@@ -21,13 +20,7 @@ URL = "/admin/mission_control/job/metrics/"
 TOKEN = "s3cret-scraper-token"
 
 
-@pytest.fixture(autouse=True)
-def quiet_recorder() -> Iterator[None]:
-    """Only the minutes seeded here are in the metrics collection."""
-    recorder.ACCUMULATOR.drain()
-    recorder.stop()
-    yield
-    recorder.ACCUMULATOR.drain()
+pytestmark = pytest.mark.usefixtures("quiet_recorder")
 
 
 @pytest.fixture
