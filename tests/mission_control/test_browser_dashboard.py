@@ -44,13 +44,13 @@ SEEDED_FAILURES = {52: 2, 33: 3, 32: 1, 9: 2}
 
 
 def seed_last_hour(seed: int = 13) -> int:
-    """NoopJob and FailingJob metrics for the 56 minutes before the current one (the hour's
+    """NoopJob and FailingJob metrics for the current minute and the 56 before it (the hour's
     first four stay empty, so the window sliding on during the test drops no seeded minute and
     sums only grow). Returns the NoopJobs completed."""
     rnd = random.Random(seed)
     now = minute_of(utc_now())
     total = 0
-    for minutes_ago in range(56, 0, -1):
+    for minutes_ago in range(56, -1, -1):
         minute = now - timedelta(minutes=minutes_ago)
         wave = math.sin(minutes_ago / 9.0)
         queued = max(0, int(30 * wave + rnd.randint(-4, 4)))
@@ -116,6 +116,10 @@ def test_dashboard_charts_follow_real_workers(live_server, superuser, rocketjob_
             wait_for_sum_above(page, "throughput", "completed", seeded_completed)
             wait_for_sum_above(page, "failures", "failed", sum(SEEDED_FAILURES.values()))
             assert series_sum(page, "queue", "queued") > 0
+            for chart in ("throughput", "failures"):  # grid lines at round counts: 0, 1, 2...
+                labels = page.locator(f"#mc-chart-{chart} text.mc-axis").all_text_contents()
+                counts = [label for label in labels if ":" not in label]
+                assert len(counts) >= 5 and all(label.isdigit() for label in counts), counts
             drawn = page.get_attribute("#mc-dashboard", "data-mc-drawn")
             before = series_sum(page, "throughput", "completed")
             url = page.url
