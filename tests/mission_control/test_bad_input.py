@@ -87,6 +87,25 @@ def test_edit_form_refuses_a_number_mongodb_cannot_store(make_client, field, val
     assert (raw["retry_limit"], raw["arguments"]) == (0, {"a": 1})
 
 
+def test_edit_form_refuses_a_processing_window_ending_after_year_9999(make_client):
+    from tests.jobsapp.plugin_jobs import WindowJob
+
+    job = WindowJob.create()
+    response = make_client("manager").post(
+        f"{LIST}{job.pk}/edit/",
+        {
+            "priority": "50",
+            "processing_schedule": job.processing_schedule,
+            "processing_duration": str(10**12),
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_processing_duration_error"' in html and "year 9999" in html
+    raw = Job._get_collection().find_one({"_id": job.pk})
+    assert raw["processing_duration"] == job.processing_duration
+
+
 def test_edit_form_refuses_a_date_past_year_9999_in_utc(make_client):
     from tests.jobsapp.plugin_jobs import RetryFailingJob
 
