@@ -86,6 +86,29 @@ class DirmonEntry(me.Document):
         ],
     }
 
+    @classmethod
+    def stored(cls, query: dict[str, Any] | None = None) -> list[tuple[DirmonEntry, bool]]:
+        """Entries matching ``query`` by name, each with whether its document could be read.
+
+        One that cannot (a field of the wrong type, written by another tool or by hand) comes
+        back as an unsaved stand-in with its id, its other fields as text and the state
+        ``unreadable``: it can be shown and destroyed, and is never scanned or enabled, so
+        it takes neither Mission Control's pages nor the other entries' scans down.
+        """
+        found: list[tuple[DirmonEntry, bool]] = []
+        for raw in cls._get_collection().find(query or {}).sort("name", 1):
+            try:
+                entry = cls._from_son(raw)
+                me.Document.validate(entry, clean=False)
+            except Exception:  # any failure to read the document means: not readable
+                text = {f: str(raw.get(f, "")) for f in ("name", "pattern", "job_class_name")}
+                stand_in = cls(id=raw.get("_id"), state="unreadable", **text)
+                stand_in.archive_directory = str(raw.get("archive_directory", ""))
+                found.append((stand_in, False))
+            else:
+                found.append((entry, True))
+        return found
+
     def validate(self, clean: bool = True) -> None:
         """mongoengine validation, raising JobValidationError with one readable message."""
         try:

@@ -134,7 +134,10 @@ class ClusterCollector(Collector):
         )
         server_states = dict.fromkeys(SERVER_STATES, 0)
         busy = idle = 0
-        for server in Server.objects.only("state", "heartbeat"):
+        for server, readable in Server.stored():
+            if not readable:
+                server_states["unreadable"] = server_states.get("unreadable", 0) + 1
+                continue
             server_states[server.state] = server_states.get(server.state, 0) + 1
             beat = server.heartbeat
             active = int(beat.active_workers or 0) if beat else 0

@@ -64,8 +64,23 @@ class ProcessingWindow:
         super().clean()  # type: ignore[misc]
         if self.processing_schedule:
             self.rocketjob_processing_window()
+            changed = self.pk is None or "processing_duration" in self._get_changed_fields()  # type: ignore[attr-defined]
+            if changed and self.processing_duration:
+                self.rocketjob_check_duration()
             if self.pk is None and self.processing_duration:
                 self.run_at = self.rocketjob_next_window_run_at()
+
+    def rocketjob_check_duration(self) -> None:
+        """A window so long that its end is past year 9999 would fail every claim with an
+        OverflowError; refuse it when it is set instead."""
+        try:
+            self.processing_window_active()
+        except OverflowError as exc:
+            raise me.ValidationError(
+                f"processing_duration {self.processing_duration} s is too long: the window "
+                "would end after the year 9999",
+                field_name="processing_duration",
+            ) from exc
 
     @before("retry")
     def rocketjob_processing_window_on_retry(self) -> None:

@@ -214,3 +214,23 @@ def test_properties_cannot_name_an_outside_path_or_a_field_that_needs_a_permissi
     with pytest.raises(JobValidationError, match=r"\['keep_days'\] need a permission"):
         DirmonEntry(**base, properties={"keep_days": 1}).save()
     assert DirmonEntry.objects.count() == 0
+
+
+def test_an_unreadable_entry_does_not_stop_the_scan_of_the_others(inbox: Path) -> None:
+    good = _entry(inbox)
+    (inbox / "in").mkdir()
+    (inbox / "in" / "c.txt").write_text("x")
+    DirmonEntry._get_collection().insert_one(
+        {
+            "name": "bad",
+            "pattern": "/x/*",
+            "job_class_name": "FileNoteJob",
+            "state": "enabled",
+            "exception": "not a document",
+        }
+    )
+    job = _scan_again([{"path": str(inbox / "in" / "c.txt"), "size": 1}])
+    assert FileNoteJob.objects.count() == 1  # the good entry's file started its job
+    assert job.previous_file_names == []
+    good.reload()
+    assert good.state == "enabled"

@@ -87,6 +87,25 @@ def test_edit_form_refuses_a_number_mongodb_cannot_store(make_client, field, val
     assert (raw["retry_limit"], raw["arguments"]) == (0, {"a": 1})
 
 
+def test_edit_form_refuses_a_processing_window_ending_after_year_9999(make_client):
+    from tests.jobsapp.plugin_jobs import WindowJob
+
+    job = WindowJob.create()
+    response = make_client("manager").post(
+        f"{LIST}{job.pk}/edit/",
+        {
+            "priority": "50",
+            "processing_schedule": job.processing_schedule,
+            "processing_duration": str(10**12),
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_processing_duration_error"' in html and "year 9999" in html
+    raw = Job._get_collection().find_one({"_id": job.pk})
+    assert raw["processing_duration"] == job.processing_duration
+
+
 def test_edit_form_refuses_a_date_past_year_9999_in_utc(make_client):
     from tests.jobsapp.plugin_jobs import RetryFailingJob
 
@@ -247,3 +266,59 @@ def test_active_workers_render_a_job_id_with_a_slash(make_client):
         assert HOSTILE not in html
     workers = client.get(f"{SERVERS}workers/").content.decode()
     assert 'data-worker="web1:1:0"' in workers and "unreadable" in workers
+
+
+UNREADABLE_SERVERS = [
+    {"heartbeat": "garbage"},
+    {"heartbeat": {"updated_at": "x", "workers": "many", "active": "no"}},
+    {"heartbeat": {"updated_at": utc_now(), "active": [{"worker_name": 5, "started_at": "z"}]}},
+    {"state": ["running"], "max_workers": "x", "started_at": [1]},
+    {"name": {"a": HOSTILE}},
+]
+
+
+@pytest.mark.parametrize("fields", UNREADABLE_SERVERS)
+def test_an_unreadable_server_document_is_listed_flagged_and_left_alone(make_client, fields):
+    good = Server.register("good:1", max_workers=2)
+    bad = Server.register("bad:1", max_workers=2)
+    Server._get_collection().update_one({"_id": bad.pk}, {"$set": fields})
+    client = make_client("admin")
+    for url in (SERVERS, f"{SERVERS}workers/", f"{SERVERS}state/running/", LIST):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert HOSTILE not in response.content.decode(), url
+    listed = client.get(SERVERS).content.decode()
+    assert 'data-server="good:1"' in listed and "unreadable" in listed
+    name = str(Server._get_collection().find_one({"_id": bad.pk})["name"])
+    stop = client.post(f"{SERVERS}action/stop/", {"name": name, "post": "yes"}, follow=True)
+    assert stop.status_code == 200
+    assert "cannot be read" in stop.content.decode() or name != "bad:1"
+    assert Server._get_collection().find_one({"_id": good.pk}) is not None
+
+
+UNREADABLE_ENTRIES = [
+    {"state": ["enabled"]},
+    {"properties": "zz"},
+    {"exception": "boom"},
+    {"created_at": [1], "name": HOSTILE},
+]
+
+
+@pytest.mark.parametrize("fields", UNREADABLE_ENTRIES)
+def test_an_unreadable_dirmon_entry_is_listed_flagged_and_can_be_destroyed(make_client, fields):
+    from rocketjob.jobs.dirmon_entry import DirmonEntry
+
+    doc = {"name": "bad", "pattern": "/x/*", "job_class_name": "FileNoteJob", "state": "pending"}
+    entry_id = DirmonEntry._get_collection().insert_one({**doc, **fields}).inserted_id
+    dirmon = "/admin/mission_control/dirmonentry/"
+    client = make_client("admin")
+    for url in (dirmon, f"{dirmon}state/pending/", f"{dirmon}{entry_id}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert HOSTILE not in html, url
+    assert "unreadable" in client.get(dirmon).content.decode()
+    assert client.get(f"{dirmon}{entry_id}/edit/").status_code == 404
+    assert client.post(f"{dirmon}{entry_id}/enable/").status_code == 404
+    assert client.post(f"{dirmon}{entry_id}/destroy/").status_code == 302
+    assert DirmonEntry._get_collection().find_one({"_id": entry_id}) is None

@@ -130,3 +130,15 @@ def test_no_token_is_accepted_while_the_setting_is_empty() -> None:
 
 def test_the_url_only_answers_get(make_client) -> None:
     assert make_client("view").post(URL).status_code == 405
+
+
+def test_an_unreadable_server_document_is_counted_not_a_failed_scrape(make_client) -> None:
+    Server.register("good:1", max_workers=2)
+    bad = Server.register("bad:1", max_workers=2)
+    Server._get_collection().update_one({"_id": bad.pk}, {"$set": {"heartbeat": "garbage"}})
+    samples = _scrape(make_client("view"))
+    servers = {
+        labels[0][1]: n for (name, labels), n in samples.items() if name == "rocketjob_servers"
+    }
+    assert servers.pop("unreadable") == 1
+    assert sum(servers.values()) == 1  # the good one, in whatever state it registered
