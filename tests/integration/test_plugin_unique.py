@@ -98,10 +98,13 @@ def test_return_existing_still_raises_for_another_rule() -> None:
 
     first = MonthlyCronJob.create(day="2026-01-01")
     assert MonthlyCronJob.create(day="2026-01-09").pk == first.pk  # Unique: returned
+    first.fail()  # a failed job releases its unique key but still holds its cron key
     with pytest.raises(DuplicateJobError, match="cron schedule") as raised:
-        MonthlyCronJob.create(day="2026-02-01")  # another key, but the same cron schedule
+        MonthlyCronJob.create(day="2026-01-20")  # Unique lets it pass; Cron refuses it
     assert raised.value.rule == "rocketjob_cron"
     assert MonthlyCronJob.objects.count() == 1
+    # Unique narrows Cron's rule: another key has its own schedule.
+    assert MonthlyCronJob.create(day="2026-02-01").pk != first.pk
 
 
 def test_a_long_key_is_stored_as_a_digest() -> None:
