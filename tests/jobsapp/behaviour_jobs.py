@@ -8,7 +8,7 @@ import time
 
 import mongoengine as me
 
-from rocketjob import Cron, Job, Singleton, Unique, throttle
+from rocketjob import Cron, Job, Retry, Singleton, Unique, throttle
 from rocketjob.batch import Batch, InputCategory, OutputCategory
 
 EFFECTS = "behaviour_effects"
@@ -148,3 +148,20 @@ class UniqueCronRunJob(Unique, Cron, Job):
     def perform(self) -> None:
         record_effect("unique_cron", self)
         time.sleep(self.sleep_seconds)
+
+
+class UniqueRetryRunJob(Retry, Unique, Job):
+    """One live job per account; fails its first ``fail_times`` runs, retried after 1 s."""
+
+    destroy_on_complete = False
+    unique_fields = ("account",)
+    account = me.StringField()
+    fail_times = me.IntField(default=1)
+
+    def rocketjob_retry_delay_seconds(self) -> float:
+        return 1.0
+
+    def perform(self) -> None:
+        record_effect("unique_retry", self)
+        if (self.failure_count or 0) < self.fail_times:
+            raise RuntimeError("flaky partner API")
