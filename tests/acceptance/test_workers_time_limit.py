@@ -13,7 +13,13 @@ from tests.acceptance.workers_support import workers
 from tests.helpers import wait_for
 from tests.integration.runtime_helpers import completions, performs
 from tests.jobsapp.jobs import NoopJob
-from tests.jobsapp.runtime_jobs import PERFORM_ENDS, RuntimeJob, TimeLimitJob, TimeLimitRetryJob
+from tests.jobsapp.runtime_jobs import (
+    PERFORM_ENDS,
+    RuntimeJob,
+    TimeLimitJob,
+    TimeLimitRetryJob,
+    TimeLimitRetryPlanJob,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -67,6 +73,28 @@ def test_retry_applies_to_a_time_limit_failure(rocketjob_db: TestDatabase, tmp_p
         job.reload()
         assert job.state == "queued"  # re-queued by Retry, after 6 s
         assert job.exception is None and len(job.failed_at_list) == 1
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
+
+
+def test_a_retried_time_limit_failure_runs_again_with_a_fresh_limit(
+    rocketjob_db: TestDatabase, tmp_path: Path
+) -> None:
+    env = rocketjob_db.subprocess_env()
+    with workers(ARGS, env, tmp_path / "w.log") as server:
+        # Run 1 overruns its 1 s limit; run 2 (retried 1 s later) takes 0.6 s: within a fresh
+        # limit, past one counted from run 1's start. Run 3 of the second job overruns again.
+        within = TimeLimitRetryPlanJob.create(sleep_plan=[60.0, 0.6])
+        again = TimeLimitRetryPlanJob.create(sleep_plan=[60.0], retry_limit=2)
+        wait_for(lambda: _state(within.pk) == "completed", 60)
+        within.reload()
+        assert within.failure_count == 1 and len(within.failed_at_list) == 1
+        assert performs(within.pk) == 2 and _ends(within.pk) == 1
+        assert 0.5 < within.duration_seconds() < 1.0  # run 2 alone, from its own start
+        wait_for(lambda: _state(again.pk) == "failed", 60)
+        again.reload()
+        assert again.failure_count == 2 and performs(again.pk) == 2 and _ends(again.pk) == 0
+        assert "ran past its time limit of 1.0 s" in again.exception.message
         server.signal(signal.SIGTERM)
         assert server.wait() == 0
 

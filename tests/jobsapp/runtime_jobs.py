@@ -87,6 +87,21 @@ class TimeLimitRetryJob(Retry, TimeLimitJob):
     retry_limit = 3
 
 
+class TimeLimitRetryPlanJob(TimeLimitRetryJob):
+    """Run n sleeps ``sleep_plan[n]`` seconds (the last entry for later runs); retried after
+    1 s, so a retried run shows whether its time limit started afresh."""
+
+    sleep_plan = me.ListField(me.FloatField())
+
+    def rocketjob_retry_delay_seconds(self) -> float:
+        return 1.0
+
+    def perform(self) -> None:
+        plan = self.sleep_plan or [0.0]
+        self.sleep_seconds = plan[min(int(self.failure_count or 0), len(plan) - 1)]
+        super().perform()
+
+
 class RateLimitedJob(Job):
     """At most 5 starts per 2-second window, across every worker and process."""
 
