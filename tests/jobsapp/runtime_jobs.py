@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -100,6 +101,18 @@ class TimeLimitRetryPlanJob(TimeLimitRetryJob):
         plan = self.sleep_plan or [0.0]
         self.sleep_seconds = plan[min(int(self.failure_count or 0), len(plan) - 1)]
         super().perform()
+
+
+class AsyncTimeLimitJob(RuntimeJob):
+    """``async def perform`` that awaits ``sleep_seconds`` in one ``asyncio.sleep``: the
+    event loop waits in its selector (C code) all that time."""
+
+    time_limit = 1.0
+
+    async def perform(self) -> None:  # type: ignore[override]
+        self._record(PERFORMS)
+        await asyncio.sleep(self.sleep_seconds)
+        self._record(PERFORM_ENDS)
 
 
 class RateLimitedJob(Job):
