@@ -8,7 +8,7 @@ from pathlib import Path
 
 import mongoengine as me
 
-from rocketjob import Job, Retry, after
+from rocketjob import Job, Retry, Transaction, after
 
 PERFORMS = "runtime_performs"
 COMPLETIONS = "runtime_completions"
@@ -100,6 +100,17 @@ class TimeLimitRetryPlanJob(TimeLimitRetryJob):
     def perform(self) -> None:
         plan = self.sleep_plan or [0.0]
         self.sleep_seconds = plan[min(int(self.failure_count or 0), len(plan) - 1)]
+        super().perform()
+
+
+class CheckpointLedgerJob(Transaction, CheckpointJob):
+    """Inserts a ledger row, then runs CheckpointJob's steps: all in one SQL transaction."""
+
+    def perform(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO plugin_ledger (amount) VALUES (%s)", [self.steps])
         super().perform()
 
 
