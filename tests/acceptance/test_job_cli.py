@@ -1,5 +1,6 @@
 """``manage.py rocketjob_job``: abort, fail, pause, resume and retry one job from the command
-line, run as subprocesses against jobs that real worker processes are running."""
+line, run as subprocesses against jobs that real worker processes are running; and the
+job helpers pause_all/resume_all on a mix of running jobs."""
 
 from __future__ import annotations
 
@@ -116,3 +117,31 @@ def test_unknown_ids_and_invalid_transitions_are_one_line_and_change_nothing(
     usage = _job(env, "--abort", str(queued.pk), "--fail", str(queued.pk))
     assert usage.returncode == 2 and "not allowed with argument" in usage.stderr
     assert _stored(queued.pk) == before
+
+
+def test_pause_all_and_resume_all_on_a_mix_of_running_jobs(
+    rocketjob_db: TestDatabase, tmp_path: Path
+) -> None:
+    env = rocketjob_db.subprocess_env()
+    with workers(["--workers", "2", "--name", "pa"], env, tmp_path / "w.log") as server:
+        checkpointing = CheckpointJob.create(steps=2000)  # 100 s unless stopped
+        plain = RuntimeJob.create(sleep_seconds=4.0)  # no checkpoints: cannot pause running
+        for job in (checkpointing, plain):
+            _running(job.pk)
+        waiting = CheckpointJob.create(steps=2)  # queued: both workers are busy
+        result = RuntimeJob.pause_all()  # RuntimeJob and its subclass CheckpointJob
+        assert result == 2 and (result.skipped, result.skipped_ids) == (1, [plain.pk])
+        assert _stored(waiting.pk)["state"] == "paused"
+        wait_for(lambda: "worker_name" not in _stored(checkpointing.pk), 10)  # let go
+        assert _stored(checkpointing.pk)["state"] == "paused" and _ends(checkpointing.pk) == 0
+        wait_for(lambda: _stored(plain.pk)["state"] == "completed", 30)  # ran to its end
+        assert completions(plain.pk) == 1
+        CheckpointJob.objects.get(pk=checkpointing.pk).set_fields(steps=2)
+        resumed = RuntimeJob.resume_all()
+        assert resumed == 2 and resumed.skipped == 0
+        for job in (checkpointing, waiting):
+            wait_for(lambda job=job: _stored(job.pk)["state"] == "completed", 30)
+        assert (performs(checkpointing.pk), completions(checkpointing.pk)) == (2, 1)
+        assert (performs(waiting.pk), completions(waiting.pk)) == (1, 1)
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0

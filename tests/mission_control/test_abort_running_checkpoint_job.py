@@ -33,7 +33,7 @@ def test_abort_from_mission_control_stops_a_running_checkpoint_job(
         assert state_of(job.pk) == "aborted"
         wait_for(lambda: "stopped at a checkpoint" in server.output(), 10)
         # checkpoint_seconds (0.2) + a step (0.05) + the log line reaching the file; 5 s
-        # leaves room for a loaded machine (measured: under 1 s).
+        # leaves room for a loaded machine.
         assert time.monotonic() - asked < 5
         # The worker is free again, and the job stays as the operator set it.
         other = NoopJob.create()
