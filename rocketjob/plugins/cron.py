@@ -20,6 +20,9 @@
 * Cron singleton (``cron_singleton = True``): at most one queued, running, failed or paused job
   per class and schedule, enforced by a unique partial index so that many workers racing
   cannot create two (see :mod:`rocketjob.plugins.exclusive`).
+* With Unique: one live instance per class, schedule *and unique key* (the key narrows
+  the cron rule), and the next instance is created deferred like Singleton's (below): it
+  takes its unique key when a worker starts it, so a run never overlaps the one before.
 * With Singleton: the next instance is created while this one still holds the singleton key,
   so it is created *deferred* (``rocketjob_successor_fields``) and takes that key when a
   worker starts it (see :mod:`rocketjob.plugins.singleton`).
@@ -77,6 +80,8 @@ class Cron(ExclusiveMixin):
         key = None
         if schedule is not None and live and self.cron_singleton:
             key = f"{self._class_name}|{' '.join(self.cron_schedule.split())}"
+            scope = self.rocketjob_exclusive_scope()
+            key = f"{key}|{scope}" if scope else key
         self.rocketjob_cron_key = key
 
     def rocketjob_exclusive_rules(self) -> list[ExclusiveKey]:

@@ -25,6 +25,7 @@ from mongoengine.errors import DoesNotExist, NotUniqueError
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
+from rocketjob import queries
 from rocketjob.exceptions import JobValidationError, StateConflictError
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,23 @@ class ExclusiveKey:
         logger.info("exclusive key conflict", extra={"key": key, "existing_id": str(existing_id)})
         return DuplicateJobError(message, key=key, existing_id=existing_id, rule=self.index_name)
 
+    def take_deferred(self, job: Any, key: str, deferred_field: str) -> bool:
+        """A deferred job (a cron successor) just started: store ``key`` and clear
+        ``deferred_field`` in one update. False while another job still holds the key."""
+        collection = job._get_collection()
+        self.ensure_index(collection)
+        try:
+            collection.update_one(
+                queries.by_id(job.pk, queries.eq("state", "running")),
+                {"$set": {self.field_name: key}, "$unset": {deferred_field: ""}},
+            )
+        except DuplicateKeyError:
+            return False
+        setattr(job, self.field_name, key)
+        setattr(job, deferred_field, None)
+        job._clear_changed_fields()
+        return True
+
     @staticmethod
     def _reload(job: Any) -> None:
         if job.pk is None:
@@ -131,6 +149,11 @@ class ExclusiveMixin:
         """Fields for the next instance a job schedules while it still holds its keys (Cron):
         a rule whose key that instance cannot take yet marks it here (see Singleton)."""
         return {}
+
+    def rocketjob_exclusive_scope(self) -> str:
+        """What narrows a per-class rule (Cron's one instance per schedule) for this job:
+        Unique's key, so a Unique + Cron class has one schedule per key, not per class."""
+        return ""
 
     def save(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("validate", True):

@@ -29,9 +29,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import mongoengine as me
-from pymongo.errors import DuplicateKeyError
 
-from rocketjob import queries
 from rocketjob.connection import register_index_hook
 from rocketjob.plugins.exclusive import DuplicateJobError, ExclusiveKey, ExclusiveMixin
 from rocketjob.plugins.job.throttle import throttle
@@ -81,22 +79,9 @@ class Singleton(ExclusiveMixin):
         """
         if not self.rocketjob_singleton_deferred:
             return False
-        collection = self._get_collection()  # type: ignore[attr-defined]
-        SINGLETON_KEY.ensure_index(collection)
-        try:
-            collection.update_one(
-                queries.by_id(self.pk, queries.eq("state", "running")),
-                {
-                    "$set": {SINGLETON_KEY.field_name: self._class_name},
-                    "$unset": {"rocketjob_singleton_deferred": ""},
-                },
-            )
-        except DuplicateKeyError:
-            return True
-        self.rocketjob_singleton_key = self._class_name
-        self.rocketjob_singleton_deferred = None
-        self._clear_changed_fields()  # type: ignore[attr-defined]
-        return False
+        return not SINGLETON_KEY.take_deferred(
+            self, self._class_name, "rocketjob_singleton_deferred"
+        )
 
 
 def _ensure_singleton_index() -> None:

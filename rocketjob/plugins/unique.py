@@ -36,6 +36,7 @@ import mongoengine as me
 from rocketjob.connection import register_index_hook
 from rocketjob.exceptions import ConfigurationError
 from rocketjob.plugins.exclusive import DuplicateJobError, ExclusiveKey, ExclusiveMixin
+from rocketjob.plugins.job.throttle import throttle
 
 __all__ = ["DuplicateJobError", "Unique"]
 
@@ -65,8 +66,12 @@ class Unique(ExclusiveMixin):
     unique_states: ClassVar[tuple[str, ...]] = ("queued", "running", "paused")
 
     rocketjob_unique_key = me.StringField()
+    #: Set on a cron successor created while its predecessor holds the key: it takes the key
+    #: when a worker starts it (the ``unique_key_held`` throttle), as Singleton's does.
+    rocketjob_unique_deferred = me.BooleanField()
 
     state: Any
+    pk: Any
     _class_name: str
 
     def unique_key(self) -> Any:
@@ -80,15 +85,34 @@ class Unique(ExclusiveMixin):
             )
         return [getattr(self, name) for name in self.unique_fields]
 
-    def clean(self) -> None:
-        super().clean()  # type: ignore[misc]
-        if self.state not in self.unique_states:
-            self.rocketjob_unique_key = None
-            return
+    def rocketjob_unique_text(self) -> str:
+        """The stored form of :meth:`unique_key`: ``Class|json`` (a digest when long)."""
         text = json.dumps(self.unique_key(), sort_keys=True, default=str, separators=(",", ":"))
         if len(text) > MAX_READABLE_KEY:
             text = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-        self.rocketjob_unique_key = f"{self._class_name}|{text}"
+        return f"{self._class_name}|{text}"
+
+    def clean(self) -> None:
+        super().clean()  # type: ignore[misc]
+        if self.state not in self.unique_states or self.rocketjob_unique_deferred:
+            self.rocketjob_unique_key = None
+            return
+        self.rocketjob_unique_key = self.rocketjob_unique_text()
+
+    def rocketjob_exclusive_scope(self) -> str:
+        return self.rocketjob_unique_text()
+
+    def rocketjob_successor_fields(self) -> dict[str, Any]:
+        return {**super().rocketjob_successor_fields(), "rocketjob_unique_deferred": True}
+
+    @throttle(exclude="id")
+    def unique_key_held(self) -> bool:
+        """A deferred instance just claimed: take the key, or wait while another holds it."""
+        if not self.rocketjob_unique_deferred:
+            return False
+        return not UNIQUE_KEY.take_deferred(
+            self, self.rocketjob_unique_text(), "rocketjob_unique_deferred"
+        )
 
     def rocketjob_exclusive_rules(self) -> list[ExclusiveKey]:
         return [*super().rocketjob_exclusive_rules(), UNIQUE_KEY]

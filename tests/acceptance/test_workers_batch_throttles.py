@@ -56,9 +56,18 @@ def test_lower_priority_lets_a_small_job_through_a_big_one(
     big = BigBatchJob.create_from_upload([str(i) for i in range(60)], sleep_seconds=0.2)
     with workers(["--workers", "1", "--name", "lp"], _env(rocketjob_db), tmp_path / "w.log") as p:
         wait_for(lambda: BigBatchJob.objects.get(pk=big.pk).sub_state == "processing")
-        assert BigBatchJob.objects.get(pk=big.pk).priority == 56  # 50 + 60 // 10
+        assert BigBatchJob.objects.get(pk=big.pk).priority == 56  # 50 + 60 // 10 (as Ruby)
         small = NoopJob.create(priority=53)  # would wait for the big job at priority 50
         wait_for(lambda: NoopJob.objects.get(pk=small.pk).state == "completed", 30)
         assert BigBatchJob.objects.get(pk=big.pk).state == "running"  # it was still going
+        # Enqueued later, between the start (56) and the end value (62): it waits while the
+        # big job is more urgent, and is claimed once the big job's number has passed 58.
+        later = NoopJob.create(priority=58)
+        wait_for(lambda: NoopJob.objects.get(pk=later.pk).state == "completed", 30)
+        passed = BigBatchJob.objects.get(pk=big.pk)
+        assert passed.state == "running" and passed.priority >= 59
+        assert passed.input().count_in(("queued",)) > 0  # remaining slices came after it
+        wait_for(lambda: BigBatchJob.objects.get(pk=big.pk).state == "completed", 60)
+        assert BigBatchJob.objects.get(pk=big.pk).priority == 62  # 56 + 60 // 10
         p.signal(signal.SIGTERM)
         assert p.wait() == 0

@@ -13,7 +13,14 @@ from tests.acceptance.workers_support import workers
 from tests.helpers import wait_for
 from tests.integration.runtime_helpers import completions, performs
 from tests.jobsapp.jobs import NoopJob
-from tests.jobsapp.runtime_jobs import PERFORM_ENDS, RuntimeJob, TimeLimitJob, TimeLimitRetryJob
+from tests.jobsapp.runtime_jobs import (
+    PERFORM_ENDS,
+    AsyncTimeLimitJob,
+    RuntimeJob,
+    TimeLimitJob,
+    TimeLimitRetryJob,
+    TimeLimitRetryPlanJob,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -63,12 +70,57 @@ def test_retry_applies_to_a_time_limit_failure(rocketjob_db: TestDatabase, tmp_p
     env = rocketjob_db.subprocess_env()
     with workers(ARGS, env, tmp_path / "w.log") as server:
         job = TimeLimitRetryJob.create(sleep_seconds=60)
+        # The fail and the re-queue are two writes: wait for both (a read between them saw
+        # failed and made this test flaky).
         wait_for(lambda: TimeLimitRetryJob.objects.get(pk=job.pk).failure_count == 1, 30)
+        wait_for(lambda: _state(job.pk) != "failed", 5)
         job.reload()
         assert job.state == "queued"  # re-queued by Retry, after 6 s
         assert job.exception is None and len(job.failed_at_list) == 1
         server.signal(signal.SIGTERM)
         assert server.wait() == 0
+
+
+def test_a_retried_time_limit_failure_runs_again_with_a_fresh_limit(
+    rocketjob_db: TestDatabase, tmp_path: Path
+) -> None:
+    env = rocketjob_db.subprocess_env()
+    with workers(ARGS, env, tmp_path / "w.log") as server:
+        # Run 1 overruns its 1 s limit; run 2 (retried 1 s later) takes 0.6 s: within a fresh
+        # limit, past one counted from run 1's start. Run 3 of the second job overruns again.
+        within = TimeLimitRetryPlanJob.create(sleep_plan=[60.0, 0.6])
+        again = TimeLimitRetryPlanJob.create(sleep_plan=[60.0], retry_limit=2)
+        wait_for(lambda: _state(within.pk) == "completed", 60)
+        within.reload()
+        assert within.failure_count == 1 and len(within.failed_at_list) == 1
+        assert performs(within.pk) == 2 and _ends(within.pk) == 1
+        assert 0.5 < within.duration_seconds() < 1.0  # run 2 alone, from its own start
+        wait_for(lambda: _state(again.pk) == "failed", 60)
+        again.reload()
+        assert again.failure_count == 2 and performs(again.pk) == 2 and _ends(again.pk) == 0
+        assert "ran past its time limit of 1.0 s" in again.exception.message
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
+
+
+def test_an_async_perform_awaiting_past_its_limit_fails_on_time(
+    rocketjob_db: TestDatabase, tmp_path: Path
+) -> None:
+    env = rocketjob_db.subprocess_env()
+    with workers(ARGS, env, tmp_path / "w.log") as server:
+        job = AsyncTimeLimitJob.create(sleep_seconds=60)  # one await of 60 s; limit 1 s
+        within = AsyncTimeLimitJob.create(sleep_seconds=0.2)
+        began = time.monotonic()
+        wait_for(lambda: _state(job.pk) == "failed", 30)
+        assert time.monotonic() - began < 5  # the limit, not the 10 s grace nor the 60 s
+        job.reload()
+        assert job.exception.class_name == "rocketjob.exceptions.TimeLimitExceeded"
+        assert "ran past its time limit of 1.0 s" in job.exception.message
+        assert (performs(job.pk), _ends(job.pk), completions(job.pk)) == (1, 0, 0)
+        wait_for(lambda: _state(within.pk) == "completed", 30)
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
+    assert "abandoned" not in server.output() and "replacing" not in server.output()
 
 
 def test_a_thread_blocked_in_c_code_is_abandoned_and_replaced(

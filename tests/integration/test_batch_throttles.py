@@ -123,8 +123,35 @@ def test_lower_priority_lowers_a_big_job_and_lets_small_jobs_through() -> None:
     assert claimed is not None and claimed.job.pk == small.pk
 
 
+def test_lower_priority_drops_further_as_slices_complete() -> None:
+    big = BigBatchJob.create_from_upload(_records(45), priority=50)  # start: 54
+    _start(big)
+    big.reload()  # as a worker joining the running job loads it
+    slices = big.input()  # type: ignore[attr-defined]
+    for done in range(1, 11):  # slices of 2 records: a step at records 10 and 20
+        expected = 54 + (2 * done) // 10
+        slice_ = slices.claim("host:1:0")
+        assert slice_ is not None
+        assert big.rocketjob_process_slice(slice_)
+        assert BigBatchJob.objects.get(pk=big.pk).priority == expected
+    assert big.lower_priority_start == 54
+    work_until(lambda: BigBatchJob.objects.get(pk=big.pk).state == "completed")
+    assert BigBatchJob.objects.get(pk=big.pk).priority == 58  # 54 + 45 // 10
+
+
+def test_lower_priority_never_goes_back_and_keeps_an_operators_larger_number() -> None:
+    big = BigBatchJob.create_from_upload(_records(40), priority=50)  # start: 54
+    _start(big)
+    big.reload()
+    big.set_fields(priority=70)  # an operator pushes it further back
+    work_until(lambda: BigBatchJob.objects.get(pk=big.pk).state == "completed")
+    assert BigBatchJob.objects.get(pk=big.pk).priority == 70
+
+
 def test_lower_priority_stops_at_the_lowest_priority() -> None:
     capped = BigBatchJob.create_from_upload(_records(2000), priority=90)  # 200 steps
     _start(capped)
     capped.reload()
     assert capped.priority == 100
+    work_until(lambda: BigBatchJob.objects.get(pk=capped.pk).state == "completed", timeout=120)
+    assert BigBatchJob.objects.get(pk=capped.pk).priority == 100

@@ -26,7 +26,9 @@ def test_pause_all_pauses_what_can_pause_and_resume_all_brings_it_back() -> None
     assert PausableJob.pause_all() == 3
     assert _states(*queued, running) == ["paused", "paused", "paused"]
     assert _states(plain_running, other_class) == ["running", "queued"]  # untouched
-    assert KeptJob.pause_all() == 1  # the queued one; the running plain job cannot pause
+    kept = KeptJob.pause_all()
+    assert kept == 1  # the queued one; the running plain job cannot pause
+    assert (kept.skipped, kept.skipped_ids) == (1, [plain_running.pk])
     assert _states(plain_running, other_class) == ["running", "paused"]
 
     assert PausableJob.resume_all() == 3

@@ -98,10 +98,13 @@ def test_return_existing_still_raises_for_another_rule() -> None:
 
     first = MonthlyCronJob.create(day="2026-01-01")
     assert MonthlyCronJob.create(day="2026-01-09").pk == first.pk  # Unique: returned
+    first.fail()  # a failed job releases its unique key but still holds its cron key
     with pytest.raises(DuplicateJobError, match="cron schedule") as raised:
-        MonthlyCronJob.create(day="2026-02-01")  # another key, but the same cron schedule
+        MonthlyCronJob.create(day="2026-01-20")  # Unique lets it pass; Cron refuses it
     assert raised.value.rule == "rocketjob_cron"
     assert MonthlyCronJob.objects.count() == 1
+    # Unique narrows Cron's rule: another key has its own schedule.
+    assert MonthlyCronJob.create(day="2026-02-01").pk != first.pk
 
 
 def test_a_long_key_is_stored_as_a_digest() -> None:
@@ -160,3 +163,26 @@ def test_processes_racing_to_create_get_exactly_one(rocketjob_db) -> None:  # ty
     assert len({o[1] for o in outputs}) == 1  # every process got the same month job
     assert UniqueImportJob.objects.count() == 1
     assert UniqueMonthJob.objects.count() == 1
+
+
+def test_unique_cron_next_run_waits_for_a_hand_made_job_of_its_key() -> None:
+    from rocketjob.job import Job
+    from rocketjob.runtime.claim import next_job
+    from rocketjob.runtime.claim_filter import ClaimFilter
+    from tests.jobsapp.behaviour_jobs import UniqueCronRunJob
+
+    first = UniqueCronRunJob.create(account="x")
+    first.run_now()
+    claimed = next_job(Job, "host:1:0", ClaimFilter())
+    assert claimed is not None and claimed.job.pk == first.pk
+    claimed.work("host:1:0", lambda: False)
+    following = UniqueCronRunJob.objects.get(state="queued", account="x")
+    assert following.rocketjob_unique_deferred and following.rocketjob_unique_key is None
+    by_hand = UniqueCronRunJob.create(account="x", cron_schedule="")  # the key is free
+    with pytest.raises(DuplicateJobError):
+        UniqueCronRunJob.create(account="x", cron_schedule="")  # by_hand holds it
+    following.run_now()
+    held = next_job(Job, "host:1:0", ClaimFilter())  # the next run, first in line, waits
+    assert held is not None and held.job.pk == by_hand.pk  # claimed instead
+    following.reload()
+    assert (following.state, following.throttled_by) == ("queued", "unique_key_held")

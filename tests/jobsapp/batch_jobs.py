@@ -277,3 +277,18 @@ class BigBatchJob(LowerPriority, Batch, Job):
 
     def perform(self, record: object) -> None:
         time.sleep(self.sleep_seconds)
+
+
+class RateLimitedBatchJob(Batch, Job):
+    """One start per hour for the class; each record notes the worker that performed it."""
+
+    destroy_on_complete = False
+    rate_limit = (1, 3600.0)
+    input_categories = [InputCategory(slice_size=1)]
+
+    def perform(self, record: object) -> None:
+        from rocketjob.connection import jobs_db
+
+        time.sleep(0.2)
+        worker = self.rocketjob_slice.worker_name if self.rocketjob_slice else None
+        jobs_db()["rate_batch_records"].insert_one({"job_id": str(self.pk), "worker": worker})

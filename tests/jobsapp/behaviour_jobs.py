@@ -4,10 +4,11 @@ singleton, progress on requeue); also loaded by the worker processes those tests
 from __future__ import annotations
 
 import asyncio
+import time
 
 import mongoengine as me
 
-from rocketjob import Cron, Job, Singleton, throttle
+from rocketjob import Cron, Job, Retry, Singleton, Unique, throttle
 from rocketjob.batch import Batch, InputCategory, OutputCategory
 
 EFFECTS = "behaviour_effects"
@@ -133,3 +134,34 @@ class ProgressJob(Job):
         self.percent_complete = 60
         self.save()
         raise RuntimeError("stopped at 60 %")
+
+
+class UniqueCronRunJob(Unique, Cron, Job):
+    """Scheduled, and one live job per account: the next run is created while this one runs."""
+
+    destroy_on_complete = False
+    cron_schedule = "0 4 * * *"
+    unique_fields = ("account",)
+    account = me.StringField(copy_on_restart=True)
+    sleep_seconds = me.FloatField(default=0.0, copy_on_restart=True)
+
+    def perform(self) -> None:
+        record_effect("unique_cron", self)
+        time.sleep(self.sleep_seconds)
+
+
+class UniqueRetryRunJob(Retry, Unique, Job):
+    """One live job per account; fails its first ``fail_times`` runs, retried after 1 s."""
+
+    destroy_on_complete = False
+    unique_fields = ("account",)
+    account = me.StringField()
+    fail_times = me.IntField(default=1)
+
+    def rocketjob_retry_delay_seconds(self) -> float:
+        return 1.0
+
+    def perform(self) -> None:
+        record_effect("unique_retry", self)
+        if (self.failure_count or 0) < self.fail_times:
+            raise RuntimeError("flaky partner API")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
 import mongoengine as me
 
-from rocketjob import Job, Retry, after
+from rocketjob import Job, Retry, Transaction, after
 
 PERFORMS = "runtime_performs"
 COMPLETIONS = "runtime_completions"
@@ -85,6 +86,44 @@ class TimeLimitJob(RuntimeJob):
 
 class TimeLimitRetryJob(Retry, TimeLimitJob):
     retry_limit = 3
+
+
+class TimeLimitRetryPlanJob(TimeLimitRetryJob):
+    """Run n sleeps ``sleep_plan[n]`` seconds (the last entry for later runs); retried after
+    1 s, so a retried run shows whether its time limit started afresh."""
+
+    sleep_plan = me.ListField(me.FloatField())
+
+    def rocketjob_retry_delay_seconds(self) -> float:
+        return 1.0
+
+    def perform(self) -> None:
+        plan = self.sleep_plan or [0.0]
+        self.sleep_seconds = plan[min(int(self.failure_count or 0), len(plan) - 1)]
+        super().perform()
+
+
+class CheckpointLedgerJob(Transaction, CheckpointJob):
+    """Inserts a ledger row, then runs CheckpointJob's steps: all in one SQL transaction."""
+
+    def perform(self) -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO plugin_ledger (amount) VALUES (%s)", [self.steps])
+        super().perform()
+
+
+class AsyncTimeLimitJob(RuntimeJob):
+    """``async def perform`` that awaits ``sleep_seconds`` in one ``asyncio.sleep``: the
+    event loop waits in its selector (C code) all that time."""
+
+    time_limit = 1.0
+
+    async def perform(self) -> None:  # type: ignore[override]
+        self._record(PERFORMS)
+        await asyncio.sleep(self.sleep_seconds)
+        self._record(PERFORM_ENDS)
 
 
 class RateLimitedJob(Job):

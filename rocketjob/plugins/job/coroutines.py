@@ -8,6 +8,12 @@ call site of ``perform`` goes through :func:`call_perform`, which awaits what it
 * a batch job: one loop per *slice* (:func:`slice_runner`), shared by the slice's records
   (cheaper than a loop per record); records are still performed one after the other.
 
+A worker running a job with a ``time_limit`` awaits it through :func:`time_limited_runner`:
+an event loop waiting in its selector is C code that the watchdog's exception cannot reach
+before the awaited call returns (the thread would be abandoned after the grace), so the
+limit is also enforced inside the loop with ``asyncio.timeout``, which cancels the awaiting
+coroutine at the limit and raises ``TimeLimitExceeded``.
+
 Exceptions raised by the coroutine propagate like those of a synchronous perform: the job
 (or slice) fails with them. A perform called from a thread that already runs an event loop
 (e.g. ``perform_now`` inside an async view) cannot block on it and raises ``RuntimeError``;
@@ -41,6 +47,23 @@ def call_perform(perform: Callable[..., Any], *args: Any, runner: AwaitRunner | 
             "call perform_now through asgiref's sync_to_async there"
         )
     return asyncio.run(coroutine)
+
+
+def time_limited_runner(seconds: float) -> AwaitRunner:
+    """Run the coroutine on a fresh loop, cancelled after ``seconds`` (TimeLimitExceeded)."""
+    from rocketjob.exceptions import TimeLimitExceeded
+
+    async def limited(coroutine: Coroutine[Any, Any, Any]) -> Any:
+        limit = asyncio.timeout(seconds)
+        try:
+            async with limit:
+                return await coroutine
+        except TimeoutError:
+            if limit.expired():  # ours; a TimeoutError of the job's own is left as it is
+                raise TimeLimitExceeded() from None
+            raise
+
+    return lambda coroutine: asyncio.run(limited(coroutine))
 
 
 def _loop_running() -> bool:

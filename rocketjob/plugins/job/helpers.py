@@ -56,6 +56,21 @@ class FailOnException(ContextDecorator):
         return not self.reraise
 
 
+class BulkCount(int):
+    """How many jobs ``pause_all``/``resume_all`` changed (an int, as before), with
+    ``skipped``: how many matching jobs were left as they are (a running job that cannot
+    pause, one that changed meanwhile), and their ids in ``skipped_ids``."""
+
+    skipped: int
+    skipped_ids: list[Any]
+
+    def __new__(cls, done: int, skipped_ids: list[Any]) -> BulkCount:
+        count = super().__new__(cls, done)
+        count.skipped_ids = skipped_ids
+        count.skipped = len(skipped_ids)
+        return count
+
+
 class HelpersMixin:
     """Class-level bulk pause/resume and per-job helpers."""
 
@@ -63,33 +78,45 @@ class HelpersMixin:
     state: str
 
     @classmethod
-    def pause_all(cls) -> int:
+    def pause_all(cls) -> BulkCount:
         """Pause every queued job of this class (and subclasses), and every running one that
         can pause (batch jobs, ``checkpoints = True``); returns how many were paused.
 
-        Jobs that cannot pause, or that changed meanwhile, are left as they are.
+        Jobs that cannot pause (a running plain job without checkpoints), or that changed
+        meanwhile, are left as they are and counted in the result's ``skipped``.
         """
         return cls._apply_to_each("pause", ("queued", "running"))
 
     @classmethod
-    def resume_all(cls) -> int:
+    def resume_all(cls) -> BulkCount:
         """Resume every paused job of this class (and subclasses); returns how many."""
         return cls._apply_to_each("resume", ("paused",))
 
     @classmethod
-    def _apply_to_each(cls, event: str, states: tuple[str, ...]) -> int:
+    def _apply_to_each(cls, event: str, states: tuple[str, ...]) -> BulkCount:
         done = 0
+        skipped: list[Any] = []
         for state in states:
             for job in cls.objects(state=state):
                 if not job.may(event):
+                    skipped.append(job.pk)
                     continue
                 try:
                     getattr(job, event)()
                 except (StateConflictError, InvalidTransitionError) as exc:
                     logger.info("%s skipped: %s", event, exc)
+                    skipped.append(job.pk)
                     continue
                 done += 1
-        return done
+        if skipped:
+            logger.info(
+                "%s_all: %s changed, %s skipped",
+                event,
+                done,
+                len(skipped),
+                extra={"skipped_ids": [str(pk) for pk in skipped[:100]]},
+            )
+        return BulkCount(done, skipped)
 
     def worker_count(self) -> int:
         """How many workers work on this job now: 1 while a plain job runs, else 0."""

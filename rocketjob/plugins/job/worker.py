@@ -18,7 +18,7 @@ from rocketjob import queries
 from rocketjob.exceptions import InvalidTransitionError, StateConflictError, TimeLimitExceeded
 from rocketjob.plugins.job.callbacks import callback_names
 from rocketjob.plugins.job.changes import changed_fields
-from rocketjob.plugins.job.coroutines import call_perform
+from rocketjob.plugins.job.coroutines import call_perform, time_limited_runner
 from rocketjob.plugins.job.interrupt import JobInterrupted
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.work_result import WorkResult
@@ -78,8 +78,13 @@ class WorkerMixin:
         """
         self.rocketjob_check_paths()  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("before", "perform")  # type: ignore[attr-defined]
-        # An ``async def perform`` is awaited inside the around callbacks (e.g. Transaction).
-        result = self.rocketjob_run_around("perform", lambda: call_perform(self.perform))  # type: ignore[attr-defined]
+        # An ``async def perform`` is awaited inside the around callbacks (e.g. Transaction),
+        # under the time limit a worker set for it (coroutines.py).
+        limit = self.__dict__.get("_rocketjob_await_limit")
+        runner = time_limited_runner(limit) if limit else None
+        result = self.rocketjob_run_around(  # type: ignore[attr-defined]
+            "perform", lambda: call_perform(self.perform, runner=runner)
+        )
         self.rocketjob_run_callbacks("after", "perform")  # type: ignore[attr-defined]
         return result
 
@@ -194,6 +199,10 @@ class WorkerMixin:
             with logger.measure("perform"):
                 self.rocketjob_start_claimed()
                 with (perform_window or nullcontext)():
+                    if perform_window is not None:  # a worker enforces the time limit
+                        self.__dict__["_rocketjob_await_limit"] = (
+                            self.rocketjob_time_limit_seconds()  # type: ignore[attr-defined]
+                        )
                     self.rocketjob_run_perform()
         except JobInterrupted as stopped:
             self.rocketjob_stopped_at_checkpoint(stopped, worker_name)
