@@ -6,24 +6,18 @@ for the last day. Counters are summed over a point's minutes (and over classes w
 is chosen), queue depth is the largest sample in the point, and latency is the mean and the
 95th percentile estimated from the histogram buckets, as Prometheus' ``histogram_quantile``
 does. Points with no data are ``None`` for gauges and latencies (a gap) and 0 for counters.
+Points are summed and cached by :mod:`mission_control.dashboard_points`, so a poll reads only
+the minutes that can still change.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from rocketjob.metrics import BUCKET_LABELS, BUCKETS
-from rocketjob.metrics.store import (
-    MinuteMetrics,
-    class_series,
-    job_series,
-    metrics_collection,
-    minute_of,
-)
+from mission_control.dashboard_points import POINTS
+from rocketjob.metrics.store import job_series, metrics_collection, minute_of
 from rocketjob.plugins.job.model import utc_now
 
 
@@ -65,70 +59,6 @@ def point_times(window: Window, now: datetime) -> list[datetime]:
     return [last - timedelta(minutes=step * i) for i in range(count - 1, -1, -1)]
 
 
-def quantile(q: float, buckets: dict[str, int]) -> float | None:
-    """The ``q`` quantile of non-cumulative bucket counts, interpolated inside its bucket."""
-    total = sum(buckets.get(label, 0) for label in BUCKET_LABELS)
-    if total <= 0:
-        return None
-    rank = q * total
-    below, lower = 0, 0.0
-    for bound, label in zip(BUCKETS, BUCKET_LABELS, strict=True):
-        count = buckets.get(label, 0)
-        if count and below + count >= rank:
-            if math.isinf(bound):
-                return lower  # beyond the largest finite bound: report that bound
-            return lower + (bound - lower) * (rank - below) / count
-        below += count
-        lower = bound if not math.isinf(bound) else lower
-    return lower
-
-
-class _Point:
-    """What a point accumulates from its minutes (and classes)."""
-
-    def __init__(self) -> None:
-        self.completed = self.failed = self.aborted = 0
-        self.latency_sum, self.latency_count = 0.0, 0
-        self.latency_buckets: dict[str, int] = {}
-        self.queued_by_minute: dict[datetime, int] = {}
-
-    def add(self, m: MinuteMetrics) -> None:
-        self.completed += m.completed
-        self.failed += m.failed
-        self.aborted += m.aborted
-        self.latency_sum += m.latency_seconds_sum
-        self.latency_count += m.latency_count
-        for label, count in m.latency_buckets.items():
-            self.latency_buckets[label] = self.latency_buckets.get(label, 0) + count
-        if m.queued is not None:  # classes add up within a minute; the point keeps the peak
-            minute = minute_of(m.minute)
-            self.queued_by_minute[minute] = self.queued_by_minute.get(minute, 0) + m.queued
-
-    def values(self, step_minutes: int) -> dict[str, float | None]:
-        avg = self.latency_sum / self.latency_count if self.latency_count else None
-        return {
-            "completed": self.completed / step_minutes,
-            "failed": self.failed / step_minutes,
-            "aborted": self.aborted / step_minutes,
-            "queued": max(self.queued_by_minute.values()) if self.queued_by_minute else None,
-            "latency_avg": avg,
-            "latency_p95": quantile(0.95, self.latency_buckets),
-        }
-
-
-def _bucketed(
-    minutes: Iterable[MinuteMetrics], times: list[datetime], step_minutes: int
-) -> list[dict[str, float | None]]:
-    points = {t: _Point() for t in times}
-    step = timedelta(minutes=step_minutes)
-    first = times[0]
-    for m in minutes:
-        offset = (minute_of(m.minute) - first) // step
-        if 0 <= offset < len(times):
-            points[times[offset]].add(m)
-    return [points[t].values(step_minutes) for t in times]
-
-
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -139,19 +69,17 @@ def dashboard_payload(
     """The JSON the dashboard draws: times (ms since the epoch) and one list per series."""
     now = now or utc_now()
     times = point_times(window, now)
-    minutes = class_series(times[0], job_class=job_class or None)
-    values = _bucketed(minutes, times, window.step_minutes)
+    points = POINTS.points(times, window.step_minutes, job_class or None, now)
     return {
         "window": window.name,
         "job_class": job_class or "",
         "step_seconds": window.step_minutes * 60,
         "times": [int(t.timestamp() * 1000) for t in times],
-        "series": {name: [_rounded(v[name]) for v in values] for name in SERIES},
+        "series": {name: [_rounded(p.values[name]) for p in points] for name in SERIES},
         "totals": {
-            name: sum(getattr(m, name) for m in minutes)
-            for name in ("completed", "failed", "aborted")
+            name: sum(p.totals[name] for p in points) for name in ("completed", "failed", "aborted")
         },
-        "classes": sorted({m.job_class for m in minutes if m.job_class}),
+        "classes": sorted(set().union(*(p.classes for p in points))),
     }
 
 
@@ -165,7 +93,8 @@ def job_payload(job_id: str, since: datetime, until: datetime | None = None) -> 
     """Records per second of one batch job, one point per minute from ``since`` to ``until``
     (now by default). A minute the job ran only part of (the first, and the current one) is
     divided by the seconds it ran in it, so a running job's last point is its current rate."""
-    end = until or utc_now()
+    now = utc_now()
+    end = min(until, now) if until else now  # a stored date in the future ends the chart now
     last = minute_of(end)
     start = minute_of(max(since, end - JOB_SPAN))
     start = min(start, last - JOB_MIN_SPAN + timedelta(minutes=1))

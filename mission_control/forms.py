@@ -15,10 +15,27 @@ from typing import Any
 
 import mongoengine as me
 from django import forms
+from django.forms.fields import InvalidJSONInput
 
 from rocketjob.exceptions import JobValidationError
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+class JSONInput(forms.JSONField):
+    """Django's JSONField, but JSON nested too deeply to parse is a form error, not a 500."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except RecursionError as exc:
+            raise forms.ValidationError("The JSON is nested too deeply.", code="invalid") from exc
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)  # shown back to the user as typed
 
 
 def form_field_for(name: str, field: Any) -> forms.Field:
@@ -52,12 +69,12 @@ def form_field_for(name: str, field: Any) -> forms.Field:
             choices=[(str(v), str(v)) for v in inner], required=False, label=common["label"]
         )
     if isinstance(field, me.ListField | me.DictField):
-        return forms.JSONField(required=False, label=common["label"])
+        return JSONInput(required=False, label=common["label"])
     if isinstance(field, me.StringField):
         max_length = field.max_length
         widget = forms.Textarea(attrs={"rows": 3}) if max_length and max_length > 255 else None
         return forms.CharField(max_length=max_length, widget=widget, **common)
-    return forms.JSONField(**common)
+    return JSONInput(**common)
 
 
 class JobEditForm(forms.Form):

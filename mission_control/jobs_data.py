@@ -102,7 +102,14 @@ class JobRow:
             message = f"the stored document cannot be loaded: unreadable fields {fields}"
             return cls(raw=raw, load_error=message, unreadable=unreadable)
         try:
-            return cls(raw=raw, job=Job._from_son(raw))
+            job = Job._from_son(raw)
+            # The fields its class adds (a batch job's slice_count ...) are checked too.
+            unreadable = unreadable_fields(raw, type(job)._fields)
+            if unreadable:
+                fields = ", ".join(unreadable)
+                message = f"the stored document cannot be loaded: unreadable fields {fields}"
+                return cls(raw=raw, load_error=message, unreadable=unreadable)
+            return cls(raw=raw, job=job)
         except UnknownJobClassError as exc:
             return cls(raw=raw, load_error=str(exc), class_missing=True)
         except Exception as exc:  # a corrupt document must not take the whole page down
@@ -178,15 +185,16 @@ class JobRow:
         return value if isinstance(value, dict) else None
 
 
-def unreadable_fields(raw: dict[str, Any]) -> tuple[str, ...]:
-    """Base job fields whose stored value does not validate (wrong type, out of range).
+def unreadable_fields(raw: dict[str, Any], fields: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """Fields (default: the base job's) whose stored value does not validate (wrong type,
+    out of range).
 
     Such a document may come from an older deployment, another tool or a hand-made fix.
     Mission Control shows it flagged "unreadable" with its raw values (escaped) and offers
     only Destroy, instead of failing the whole page on it.
     """
     bad = []
-    for name, field in Job._fields.items():
+    for name, field in (fields or Job._fields).items():
         if name not in raw or raw[name] is None or name in ("_cls", "id"):
             continue
         try:

@@ -7,8 +7,8 @@ Ruby Rocket Job Mission Control's roles (see :mod:`mission_control.roles`):
 * ``view_*``: the read-only *view* role.
 * ``mission_control.manage_job``: *manager* - run now, pause, resume, retry, fail, abort, edit.
 * ``mission_control.destroy_job``: *admin* - destroy jobs.
-* ``mission_control.act_on_own_jobs``: *user* - every job action and edit, but only on jobs
-  whose ``created_by`` is the signed-in user's username.
+* ``mission_control.act_on_own_jobs``: *user* - every job action and edit, and the record
+  repair of batch jobs, but only on jobs whose ``created_by`` is the signed-in user's username.
 * ``mission_control.edit_slice``: *editor* - edit or delete records of failed slices.
 * ``mission_control.operate_server``: *operator* - pause, resume, stop, kill, thread dump,
   destroy servers.

@@ -74,9 +74,10 @@ def server_filter(state: str) -> dict[str, Any]:
 
 def server_counts() -> dict[str, int]:
     counts = dict.fromkeys(SERVER_LISTS, 0)
-    for server in Server.objects.only("state", "heartbeat", "started_at"):
+    for server, readable in Server.stored():
         counts["all"] += 1
-        counts["zombie" if server.is_zombie() else server.state] += 1
+        if readable:
+            counts["zombie" if server.is_zombie() else server.state] += 1
     return counts
 
 
@@ -84,6 +85,7 @@ def server_counts() -> dict[str, int]:
 class ServerRow:
     server: Server
     zombie: bool
+    unreadable: bool = False
 
     @property
     def heartbeat_at(self) -> datetime | None:
@@ -91,16 +93,23 @@ class ServerRow:
 
     @property
     def display_state(self) -> str:
+        if self.unreadable:
+            return "unreadable"
         return "zombie" if self.zombie else str(self.server.state)
 
 
 def server_rows(state: str) -> list[ServerRow]:
-    servers = Server.objects(__raw__=server_filter(state)).order_by("name")
-    return [ServerRow(server, server.is_zombie()) for server in servers]
+    return [
+        ServerRow(server, server.is_zombie()) if readable else ServerRow(server, False, True)
+        for server, readable in Server.stored(server_filter(state))
+    ]
 
 
 def apply_server_action(action: ServerAction, name: str) -> tuple[bool, str]:
-    server = Server.objects(name=name).first()
+    matching = Server.stored(queries.eq("name", name))
+    server = next((server for server, readable in matching if readable), None)
+    if server is None and matching:
+        return False, f"Server {name} cannot be read (its document is corrupt); nothing changed."
     if server is None:
         return False, f"Server {name} is no longer registered."
     zombie = server.is_zombie()
@@ -145,9 +154,9 @@ class WorkerRow:
 
 def active_workers(server: str = "", job_id: str = "") -> list[WorkerRow]:
     """Busy workers from every server's last heartbeat, longest running first."""
-    query: dict[str, Any] = {"name": server} if server else {}
+    query: dict[str, Any] = queries.eq("name", server) if server else {}
     rows: list[WorkerRow] = []
-    for srv in Server.objects(__raw__=query):
+    for srv in (srv for srv, readable in Server.stored(query) if readable):
         zombie = srv.is_zombie()
         for active in srv.heartbeat.active if srv.heartbeat else []:
             if job_id and active.job_id != job_id:
@@ -181,7 +190,7 @@ def _add_descriptions(rows: list[WorkerRow]) -> None:
 def busy_workers_by_job() -> dict[str, int]:
     """Job id -> workers busy with it, from every server's last heartbeat."""
     counts: dict[str, int] = {}
-    for server in Server.objects.only("heartbeat"):
+    for server in (server for server, readable in Server.stored() if readable):
         for active in server.heartbeat.active if server.heartbeat else []:
             if active.job_id:
                 counts[active.job_id] = counts.get(active.job_id, 0) + 1

@@ -30,6 +30,7 @@ __all__ = [
     "StateConflictError",
     "ThrottleDependentJobs",
     "Transaction",
+    "Unique",
     "UnknownJobClassError",
     "UnknownJobFieldError",
     "__version__",
@@ -65,6 +66,7 @@ _LAZY = {
     "Singleton": "rocketjob.plugins.singleton",
     "ThrottleDependentJobs": "rocketjob.plugins.throttle_dependent_jobs",
     "Transaction": "rocketjob.plugins.transaction",
+    "Unique": "rocketjob.plugins.unique",
 }
 
 if TYPE_CHECKING:
@@ -89,6 +91,7 @@ if TYPE_CHECKING:
     from rocketjob.plugins.singleton import Singleton
     from rocketjob.plugins.throttle_dependent_jobs import ThrottleDependentJobs
     from rocketjob.plugins.transaction import Transaction
+    from rocketjob.plugins.unique import Unique
     from rocketjob.runtime.claim_filter import ClaimFilter
 
 

@@ -36,6 +36,8 @@ class RocketJobSettings:
     #: Where the embedded server keeps its data file (default: ``BASE_DIR/.rocketjob``).
     embedded_data_dir: str = ""
     max_workers: int = 10
+    #: After a job's time_limit, how long its thread has to stop before it is abandoned.
+    time_limit_grace_seconds: float = 10.0
     heartbeat_seconds: float = 15.0
     max_poll_seconds: float = 5.0
     re_check_seconds: float = 60.0
@@ -90,6 +92,7 @@ class RocketJobSettings:
             "max_poll_seconds",
             "re_check_seconds",
             "metrics_flush_seconds",
+            "time_limit_grace_seconds",
         ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name} must be greater than 0")

@@ -72,3 +72,14 @@ class EmbeddedServerError(RocketJobError):
 
 class JobClassNameConflictError(RocketJobError):
     """Two job classes with the same name were defined in different modules."""
+
+
+class TimeLimitExceeded(RocketJobError):
+    """A job ran past its ``time_limit``; the worker stopped it (see docs/programmers-guide.md).
+
+    Raised inside the worker thread (``PyThreadState_SetAsyncExc``), so it must be
+    constructible without arguments.
+    """
+
+    def __init__(self, message: str = "the job ran past its time_limit") -> None:
+        super().__init__(message)

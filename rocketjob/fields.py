@@ -5,7 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import bson
 import mongoengine as me
+from bson.errors import InvalidDocument
+
+
+def unstorable_reason(value: Any) -> str | None:
+    """Why MongoDB cannot store ``value`` (an integer beyond int64, a date past year 9999 in
+    UTC, nesting too deep to encode), or None when it can.
+
+    Checked before writing values a user typed, so they get a clear error instead of
+    pymongo's OverflowError (a 500 page, a traceback) at the write.
+    """
+    try:
+        bson.encode({"value": value})
+    except (OverflowError, InvalidDocument, RecursionError) as exc:
+        return f"MongoDB cannot store this value ({exc})"
+    return None
 
 
 class UTCDateTimeField(me.DateTimeField):
@@ -25,5 +41,8 @@ class UTCDateTimeField(me.DateTimeField):
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         if isinstance(value, datetime) and value.tzinfo is not UTC:
-            return value.astimezone(UTC)
+            try:
+                return value.astimezone(UTC)
+            except OverflowError:  # past year 9999 in UTC: refused when saved, not here
+                return value
         return value

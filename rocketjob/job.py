@@ -19,9 +19,12 @@ import mongoengine as me
 
 from rocketjob.document import JobMetaclass
 from rocketjob.plugins.job.callbacks import CallbacksMixin
+from rocketjob.plugins.job.helpers import HelpersMixin
+from rocketjob.plugins.job.interrupt import InterruptMixin
 from rocketjob.plugins.job.logger import LoggerMixin
 from rocketjob.plugins.job.model import JobModel
 from rocketjob.plugins.job.persistence import PersistenceMixin
+from rocketjob.plugins.job.rate_limit import RateLimitMixin
 from rocketjob.plugins.job.state_machine import StateMachineMixin
 from rocketjob.plugins.job.throttle import ThrottleMixin
 from rocketjob.plugins.job.tracing import TracingMixin
@@ -34,7 +37,10 @@ CLAIM_INDEX_NAME = "rocketjob_claim"
 
 class Job(
     WorkerMixin,
+    HelpersMixin,
     ThrottleMixin,
+    RateLimitMixin,
+    InterruptMixin,
     StateMachineMixin,
     CallbacksMixin,
     LoggerMixin,

@@ -172,4 +172,9 @@ def claimed_by_server(server_name: str) -> dict[str, Any]:
     """Running jobs (or slices: same fields) claimed by a worker of ``server_name`` (worker
     names are ``<server>:<index>``). A string ``$regex``, not a compiled BSON regex:
     portable to every server we support."""
-    return running({"worker_name": {"$regex": f"^{re.escape(server_name)}:"}})
+    return running(workers_of(server_name))
+
+
+def workers_of(server_name: str) -> dict[str, Any]:
+    """``worker_name`` of one of ``server_name``'s workers (``<server>:<index>``)."""
+    return {"worker_name": {"$regex": f"^{re.escape(server_name)}:"}}

@@ -12,7 +12,7 @@ import pytest
 from rocketjob.conf import RocketJobSettings, get_settings
 from rocketjob.connection import connect, ensure_indexes, jobs_db
 from rocketjob.metrics import recorder as metrics_recorder
-from tests.server import test_server_url
+from tests.server import test_server_url, url_with_database
 
 _counter = itertools.count()
 
@@ -38,7 +38,7 @@ class TestDatabase:
 def rocketjob_db() -> Iterator[TestDatabase]:
     """Connect rocketjob to a fresh database for this test and drop it afterwards."""
     name = f"rjtest_{os.getpid()}_{next(_counter)}"
-    url = f"{test_server_url()}/{name}"
+    url = url_with_database(name)
     settings = dataclasses.replace(get_settings(), mongodb_url=url)
     connect(settings)
     ensure_indexes()

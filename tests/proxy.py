@@ -101,7 +101,13 @@ class LosingProxy:
 
     @property
     def url(self) -> str:
-        return f"mongodb://127.0.0.1:{self.port}"
+        # directConnection: a replica-set member (SecantusDB, MongoDB) advertises its own
+        # address, and the driver would bypass the proxy after the first hello.
+        # retryWrites=false: on a replica set the driver re-sends a write whose reply was lost
+        # with the same txnNumber and the server answers it from its record, which repairs the
+        # loss before the runtime sees it. The case under test is the one the driver cannot
+        # repair (retryable writes off, or a standalone server such as nx-27017).
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true&retryWrites=false"
 
     def close(self) -> None:
         self._closed.set()

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -96,6 +97,16 @@ def test_server_url() -> str:
     os.environ[ENV] = url
     os.environ[KIND_ENV] = kind
     return url
+
+
+def url_with_database(name: str, url: str | None = None) -> str:
+    """``url`` (default: the session's server) naming database ``name``, options kept.
+
+    A URL may carry options (a proxy's ``?directConnection=true``), so the name goes into
+    the path rather than being appended to the string.
+    """
+    parts = urlsplit(url or test_server_url())
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def test_server_kind() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.server import test_server_url
+from tests.server import url_with_database
 
 BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = "tests-only-not-secret"
@@ -57,9 +57,7 @@ DATABASES = {
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 ROCKETJOB = {
-    "mongodb_url": test_server_url()
-    + "/"
-    + os.environ.get("ROCKETJOB_TEST_DATABASE", "rocketjob_test"),
+    "mongodb_url": url_with_database(os.environ.get("ROCKETJOB_TEST_DATABASE", "rocketjob_test")),
     "heartbeat_seconds": 1.0,
     "max_poll_seconds": 0.2,
     "re_check_seconds": 2.0,

@@ -79,3 +79,21 @@ def isoformat(value: Any) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+#: What a chart's legend calls each series (the JSON keeps the short names).
+SERIES_LABELS = {
+    "completed": "completed",
+    "failed": "failed",
+    "aborted": "aborted",
+    "queued": "queued",
+    "latency_avg": "mean",
+    "latency_p95": "95th percentile",
+    "records_per_second": "records/s",
+}
+
+
+@register.filter
+def series_label(name: str) -> str:
+    """The legend's words for a chart series (``latency_p95`` -> ``95th percentile``)."""
+    return SERIES_LABELS.get(name, name)

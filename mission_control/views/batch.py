@@ -7,16 +7,24 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from mission_control import batch_data
+from mission_control.actions import ACTIONS, OWN_JOBS, may_apply, owns
 from mission_control.jobs_data import JobRow, load_row
 from mission_control.views.common import Page, admin_site, render, require
+from rocketjob.fields import unstorable_reason
 
 VIEW = "mission_control.view_job"
 EDIT = "mission_control.edit_slice"
 SLICES_PER_PAGE = 20
+
+
+def may_repair(user: Any, row: JobRow) -> bool:
+    """Edit and delete records: ``edit_slice``, or the "user" role on a job the user created."""
+    return user.has_perm(EDIT) or (user.has_perm(OWN_JOBS) and owns(user, row))
 
 
 def _batch_row(job_id: str) -> JobRow:
@@ -51,7 +59,7 @@ def job_exceptions(request: HttpRequest, job_id: str) -> HttpResponse:
         "category": category,
         "categories": row.job.input_category_names(),
         "groups": batch_data.exception_groups(row.job, category),
-        "can_retry": request.user.has_perm("mission_control.manage_job") and row.job.may("retry"),
+        "can_retry": may_apply(request.user, ACTIONS["retry"], row) and row.job.may("retry"),
     }
     title = f"Failed slices of {row.class_name}"
     return render(request, "mission_control/batch_exceptions.html", title, context)
@@ -91,7 +99,7 @@ def slice_detail(request: HttpRequest, job_id: str, slice_id: int) -> HttpRespon
         "row": row,
         "category": category,
         "slice": view,
-        "can_edit": request.user.has_perm(EDIT) and view.raw.get("state") == "failed",
+        "can_edit": may_repair(request.user, row) and view.raw.get("state") == "failed",
     }
     return render(request, "mission_control/batch_slice.html", f"Slice {slice_id}", context)
 
@@ -104,13 +112,21 @@ class RecordForm(forms.Form):
 
     def clean_record(self) -> Any:
         try:
-            return json.loads(self.cleaned_data["record"])
+            record = json.loads(self.cleaned_data["record"])
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"Not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise forms.ValidationError("Not valid here: the JSON is nested too deeply") from exc
+        unstorable = unstorable_reason(record)
+        if unstorable:
+            raise forms.ValidationError(unstorable)
+        return record
 
 
 def _record_context(request: HttpRequest, job_id: str, slice_id: int, index: int) -> Any:
     row = _batch_row(job_id)
+    if not may_repair(request.user, row):
+        raise PermissionDenied(f"requires the {EDIT} permission, or to have created the job")
     category = _category(request, row)
     view = batch_data.load_slice(row.job, category, slice_id)
     if view is None or not 0 <= index < len(view.records):
@@ -119,7 +135,6 @@ def _record_context(request: HttpRequest, job_id: str, slice_id: int, index: int
 
 
 @require(VIEW)
-@require(EDIT)
 def record_edit(request: HttpRequest, job_id: str, slice_id: int, index: int) -> HttpResponse:
     row, category, view = _record_context(request, job_id, slice_id, index)
     initial = {"record": batch_data.to_json(view.records[index])}
@@ -153,7 +168,6 @@ def record_edit(request: HttpRequest, job_id: str, slice_id: int, index: int) ->
 
 
 @require(VIEW)
-@require(EDIT)
 def record_delete(request: HttpRequest, job_id: str, slice_id: int, index: int) -> HttpResponse:
     row, category, view = _record_context(request, job_id, slice_id, index)
     if request.method != "POST":

@@ -29,13 +29,22 @@ def _url(request: HttpRequest, name: str, *args: Any) -> str:
     return reverse(f"admin:{name}", args=args, current_app=admin_site(request).name)
 
 
-def _entry(entry_id: str) -> DirmonEntry:
+def _stored_entry(entry_id: str) -> tuple[DirmonEntry, bool]:
+    """The entry and whether it could be read (see ``DirmonEntry.stored``); 404 if none."""
     try:
-        entry = DirmonEntry.objects(pk=ObjectId(entry_id)).first()
+        found = DirmonEntry.stored({"_id": ObjectId(entry_id)})
     except InvalidId:
-        entry = None
-    if entry is None:
+        found = []
+    if not found:
         raise Http404(f"no dirmon entry {entry_id}")
+    return found[0]
+
+
+def _entry(entry_id: str) -> DirmonEntry:
+    """A readable entry to change; an unreadable one can only be shown or destroyed."""
+    entry, readable = _stored_entry(entry_id)
+    if not readable:
+        raise Http404(f"dirmon entry {entry_id} cannot be read; it can only be destroyed")
     return entry
 
 
@@ -43,14 +52,16 @@ def _entry(entry_id: str) -> DirmonEntry:
 def dirmon_list(request: HttpRequest, state: str = "all") -> HttpResponse:
     if state not in DIRMON_LISTS:
         raise Http404(f"no dirmon list {state!r}")
-    query = DirmonEntry.objects if state == "all" else DirmonEntry.objects(state=state)
     counts = dict.fromkeys(DIRMON_LISTS, 0)
-    for entry_state in DirmonEntry.objects.scalar("state"):
+    entries = []
+    for entry, _readable in DirmonEntry.stored():
         counts["all"] += 1
-        counts[entry_state] = counts.get(entry_state, 0) + 1
+        counts[entry.state] = counts.get(entry.state, 0) + 1
+        if state in ("all", entry.state):
+            entries.append(entry)
     context = {
         "dirmon_state": state,
-        "entries": list(query.order_by("name")),
+        "entries": entries,
         "dirmon_counts": counts,
         "can_manage": request.user.has_perm(MANAGE),
     }
@@ -60,7 +71,7 @@ def dirmon_list(request: HttpRequest, state: str = "all") -> HttpResponse:
 
 @require(VIEW)
 def dirmon_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
-    entry = _entry(entry_id)
+    entry, readable = _stored_entry(entry_id)
     context = {
         "entry": entry,
         "properties_json": json.dumps(
@@ -71,7 +82,7 @@ def dirmon_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
         ]
         if request.user.has_perm(MANAGE)
         else [],
-        "can_manage": request.user.has_perm(MANAGE),
+        "can_manage": readable and request.user.has_perm(MANAGE),
         "can_destroy": request.user.has_perm(DESTROY),
     }
     return render(request, "mission_control/dirmon_detail.html", entry.name, context)
@@ -183,7 +194,7 @@ def dirmon_event(request: HttpRequest, entry_id: str, event: str) -> HttpRespons
 @require(VIEW)
 @require(DESTROY)
 def dirmon_destroy(request: HttpRequest, entry_id: str) -> HttpResponse:
-    entry = _entry(entry_id)
+    entry, _readable = _stored_entry(entry_id)  # an unreadable entry can be destroyed
     if request.method != "POST":
         return render(
             request,

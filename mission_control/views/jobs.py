@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -35,6 +36,7 @@ from mission_control.jobs_data import (
     stored_class_names,
 )
 from mission_control.servers_data import busy_workers_by_job
+from mission_control.templatetags.mission_control import isoformat
 from mission_control.views.common import Page, admin_site, render, require
 from rocketjob.job import Job
 from rocketjob.queries import count
@@ -140,6 +142,7 @@ def _details(row: JobRow) -> list[tuple[str, Any]]:
         "created_by",
         "throttle_group",
         "throttled_by",
+        "time_limit",
         "log_level",
         "destroy_on_complete",
     )
@@ -154,7 +157,12 @@ def _custom_fields_json(row: JobRow) -> str:
     custom = {k: v for k, v in row.raw.items() if k not in hidden}
     if not custom:
         return ""
-    return json.dumps(custom, indent=2, sort_keys=True, default=str)
+    return json.dumps(custom, indent=2, sort_keys=True, default=_json_value)
+
+
+def _json_value(value: Any) -> str:
+    """Dates in the viewer's zone, like every other date on the page; the rest as text."""
+    return isoformat(value) if isinstance(value, datetime) else str(value)
 
 
 def _retry_history(row: JobRow) -> list[Any]:

@@ -45,7 +45,7 @@ def server_list(request: HttpRequest, state: str = "all") -> HttpResponse:
             row.server.name: [
                 a for a in SERVER_ACTIONS.values() if a.allowed(row.server, row.zombie)
             ]
-            if can_operate
+            if can_operate and not row.unreadable
             else []
             for row in rows
         },

@@ -25,18 +25,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from rocketjob.batch.batch_throttles import BatchThrottles, batch_throttle
 from rocketjob.batch.categories import InputCategory, OutputCategory, Result, Results
 from rocketjob.batch.download import DownloadError, download
+from rocketjob.batch.lower_priority import LowerPriority
 from rocketjob.batch.model import BatchModel
 from rocketjob.batch.state_machine import BatchStateMachine, requeue_dead_server_slices
 from rocketjob.batch.statistics import BatchStatistics
 from rocketjob.batch.throttle import BatchThrottle
+from rocketjob.batch.throttle_windows import ThrottleWindows
 from rocketjob.batch.upload import UploadError, upload
 from rocketjob.batch.worker import BatchSlicesFailedError, BatchWorker
 from rocketjob.runtime.claim import register_dead_server_hook
 
 
-class Batch(BatchWorker, BatchStateMachine, BatchStatistics, BatchThrottle, BatchModel):
+class Batch(
+    BatchWorker, BatchStateMachine, BatchStatistics, BatchThrottle, BatchThrottles, BatchModel
+):
     """Mixin that makes a job a batch job: place it before ``Job`` in the bases."""
 
     def upload(self, source: Any, **options: Any) -> int:
@@ -67,6 +72,7 @@ class Batch(BatchWorker, BatchStateMachine, BatchStatistics, BatchThrottle, Batc
         succeeded. Its fields are validated first, so bad ones cost no upload."""
         job = cls.build(**fields)  # type: ignore[attr-defined]
         job.validate()
+        job.rocketjob_check_encodable(fields)
         job.upload(source, **(upload_options or {}))
         try:
             job.save(force_insert=True)
@@ -83,8 +89,11 @@ __all__ = [
     "BatchSlicesFailedError",
     "DownloadError",
     "InputCategory",
+    "LowerPriority",
     "OutputCategory",
     "Result",
     "Results",
+    "ThrottleWindows",
     "UploadError",
+    "batch_throttle",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rocketjob.batch.categories import InputCategory
-from rocketjob.batch.sources import is_path, is_text_stream, open_binary, wrap_binary
+from rocketjob.batch.sources import decompressed, is_path, is_text_stream, open_binary
 from rocketjob.formats import Format, FormatError, decode_lines, number_lines
 from rocketjob.formats.base import NumberedLines, strip_newline
 
@@ -32,7 +32,8 @@ class RecordReader:
             if is_text_stream(source):
                 yield from self.parse(number_lines(source))
             else:
-                yield from self.parse(decode_lines(wrap_binary(source, file_name), encoding))
+                with decompressed(source, file_name) as stream:
+                    yield from self.parse(decode_lines(stream, encoding))
         else:
             iterator = iter(source)
             first = next(iterator, None)

@@ -31,11 +31,20 @@ def is_text_stream(stream: Any) -> bool:
 def open_binary(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """A binary reader of ``path``, decompressed according to its name."""
     name = str(path)
-    lowered = name.lower()
     if not Path(name).is_file():
         raise FileNotFoundError(f"no such file: {name}")
+    with open(name, "rb") as raw, decompressed(raw, name) as stream:
+        yield stream
+
+
+@contextmanager
+def decompressed(raw: IO[bytes], file_name: str | None) -> Iterator[IO[bytes]]:
+    """``raw`` decompressed as its file name says: ``.gz``, ``.bz2``, or a ``.zip`` holding
+    exactly one file (which needs a seekable ``raw``); otherwise ``raw`` itself."""
+    name = file_name or ""
+    lowered = name.lower()
     if lowered.endswith(".zip"):
-        with zipfile.ZipFile(name) as archive:
+        with zipfile.ZipFile(raw) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if len(members) != 1:
                 raise FormatError(
@@ -44,21 +53,15 @@ def open_binary(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
             with archive.open(members[0]) as stream:
                 yield stream
         return
-    opened = _open_file(name, "rb")
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-def wrap_binary(stream: IO[bytes], file_name: str | None) -> IO[bytes]:
-    """Decompress a binary stream whose file name says it is compressed."""
-    lowered = (file_name or "").lower()
     if lowered.endswith(".gz"):
-        return cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+            yield cast(IO[bytes], unzipped)
+        return
     if lowered.endswith(".bz2"):
-        return cast(IO[bytes], bz2.BZ2File(stream, "rb"))
-    return stream
+        with bz2.BZ2File(raw, "rb") as unpacked:
+            yield cast(IO[bytes], unpacked)
+        return
+    yield raw
 
 
 def _open_file(name: str | os.PathLike[str], mode: str, named: str | None = None) -> IO[bytes]:

@@ -27,6 +27,12 @@ class BatchStateMachine:
     def is_pausable(self, **_: Any) -> bool:
         return self.state == "queued" or self.sub_state == "processing"
 
+    def rocketjob_stops_when_paused(self) -> bool:
+        return True  # workers re-read the state between slices
+
+    def rocketjob_time_limit_seconds(self) -> float | None:
+        return None  # many workers share a batch job: time limits apply to plain jobs
+
     def rocketjob_effect_complete(self, **kwargs: Any) -> None:
         super().rocketjob_effect_complete(**kwargs)  # type: ignore[misc]
         self.sub_state = None

@@ -16,6 +16,14 @@ from rocketjob.sliced.slices import Slices
 
 class BatchThrottle:
     throttle_running_workers: Any
+    state: str
+
+    def worker_count(self) -> int:
+        """Workers on this batch job now: its running slices, over every input category."""
+        if self.state != "running":
+            return 0
+        names = self.input_category_names()  # type: ignore[attr-defined]
+        return sum(self.input(name).count_in(("running",)) for name in names)  # type: ignore[attr-defined]
 
     def rocketjob_workers_capped(self, slices: Slices) -> bool:
         """Before joining: is the cap already reached by slices being processed?"""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from pymongo.errors import ConnectionFailure, PyMongoError
@@ -77,9 +78,14 @@ class BatchWorker(BatchRecords):
 
     # -- entry point from the runtime -----------------------------------------------------
     def rocketjob_work(
-        self, worker_name: str, should_stop: Callable[[], bool] | None = None
+        self,
+        worker_name: str,
+        should_stop: Callable[[], bool] | None = None,
+        perform_window: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> WorkResult:
-        """Work on the job this worker claimed from the queue: before_batch, then slices."""
+        """Work on the job this worker claimed from the queue: before_batch, then slices.
+
+        ``perform_window`` is unused: time limits apply to plain jobs only."""
         try:
             self.rocketjob_start_claimed()  # type: ignore[attr-defined]
             if self.sub_state in (None, "before") and not self.rocketjob_batch_before(worker_name):
@@ -125,7 +131,9 @@ class BatchWorker(BatchRecords):
         """Whether a worker should join this running job now (called before joining)."""
         slices = self.input()  # type: ignore[attr-defined]
         if slices.has_queued():
-            return not self.rocketjob_workers_capped(slices)  # type: ignore[attr-defined]
+            if self.rocketjob_workers_capped(slices):  # type: ignore[attr-defined]
+                return False
+            return self.rocketjob_batch_throttled() is None  # type: ignore[attr-defined]
         self.rocketjob_batch_check_complete(worker_name)
         return False
 
@@ -247,6 +255,8 @@ class BatchWorker(BatchRecords):
         # name was left by an interrupted run: re-queue it before taking new work.
         slices.requeue_running(worker_name, exact=True)
         started = last_check = time.monotonic()
+        if self.rocketjob_batch_throttled():  # type: ignore[attr-defined]
+            return WorkResult.YIELDED
         while not stop():
             slice_ = slices.claim(worker_name)
             if slice_ is None:
@@ -261,7 +271,7 @@ class BatchWorker(BatchRecords):
                 return WorkResult.YIELDED
             if now - last_check >= STATE_CHECK_SECONDS:
                 last_check = now
-                if not self.rocketjob_still_processing():
+                if not self.rocketjob_still_processing() or self.rocketjob_batch_throttled():  # type: ignore[attr-defined]
                     return WorkResult.YIELDED
         return WorkResult.YIELDED
 

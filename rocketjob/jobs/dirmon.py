@@ -28,6 +28,7 @@ from typing import Any
 
 import mongoengine as me
 
+from rocketjob import queries
 from rocketjob.job import Job
 from rocketjob.jobs.dirmon_entry import DirmonEntry
 from rocketjob.plugins.cron import Cron
@@ -50,7 +51,11 @@ class DirmonJob(Cron, Job):
         previous = {row["path"]: row["size"] for row in self.previous_file_names or []}
         current: dict[str, int] = {}
         started = failed = 0
-        for entry in DirmonEntry.objects(state="enabled").order_by("name"):
+        for entry, readable in DirmonEntry.stored(queries.eq("state", "enabled")):
+            if not readable:
+                failed += 1
+                self.logger.error("dirmon entry %s cannot be read; skipped", entry.pk)
+                continue
             try:
                 started += self.rocketjob_scan(entry, previous, current)
             except Exception as exc:

@@ -11,7 +11,9 @@ fixing the cause).
 
 Security: patterns, matched files and archive directories must lie inside
 ``ROCKETJOB["dirmon_allowed_paths"]`` (see :mod:`rocketjob.allowed_paths`: resolved, so ``..``
-and symlinks cannot escape); with no allowed paths nothing can be enabled.
+and symlinks cannot escape), checked when an entry is created, when its pattern or archive
+directory changes, when it is enabled and at every scan; with no allowed paths no entry can
+be created. ``properties`` obey :func:`rocketjob.jobs.upload_file.check_properties`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rocketjob import queries
 from rocketjob.allowed_paths import PathNotAllowedError, check_allowed
 from rocketjob.connection import register_index_hook
 from rocketjob.exceptions import JobValidationError, RocketJobError
-from rocketjob.fields import UTCDateTimeField
+from rocketjob.fields import UTCDateTimeField, unstorable_reason
 from rocketjob.plugins.job.model import JobException, utc_now
 
 STATES = ("pending", "enabled", "disabled", "failed")
@@ -84,6 +86,29 @@ class DirmonEntry(me.Document):
         ],
     }
 
+    @classmethod
+    def stored(cls, query: dict[str, Any] | None = None) -> list[tuple[DirmonEntry, bool]]:
+        """Entries matching ``query`` by name, each with whether its document could be read.
+
+        One that cannot (a field of the wrong type, written by another tool or by hand) comes
+        back as an unsaved stand-in with its id, its other fields as text and the state
+        ``unreadable``: it can be shown and destroyed, and is never scanned or enabled, so
+        it takes neither Mission Control's pages nor the other entries' scans down.
+        """
+        found: list[tuple[DirmonEntry, bool]] = []
+        for raw in cls._get_collection().find(query or {}).sort("name", 1):
+            try:
+                entry = cls._from_son(raw)
+                me.Document.validate(entry, clean=False)
+            except Exception:  # any failure to read the document means: not readable
+                text = {f: str(raw.get(f, "")) for f in ("name", "pattern", "job_class_name")}
+                stand_in = cls(id=raw.get("_id"), state="unreadable", **text)
+                stand_in.archive_directory = str(raw.get("archive_directory", ""))
+                found.append((stand_in, False))
+            else:
+                found.append((entry, True))
+        return found
+
     def validate(self, clean: bool = True) -> None:
         """mongoengine validation, raising JobValidationError with one readable message."""
         try:
@@ -103,14 +128,26 @@ class DirmonEntry(me.Document):
 
         try:
             check_properties(resolve_job_class(self.job_class_name), dict(self.properties or {}))
-        except UploadFileError as exc:
+        except (UploadFileError, DirmonPathError) as exc:
             raise me.ValidationError(f"dirmon entry {self.name!r}: {exc}") from exc
-        if self.state == "enabled":
+        unstorable = unstorable_reason(self.properties or {})
+        if unstorable:
+            raise me.ValidationError(f"dirmon entry {self.name!r} properties: {unstorable}")
+        if self.rocketjob_paths_to_check():
             try:
                 self.check_paths()
             except DirmonPathError as exc:
                 raise me.ValidationError(f"dirmon entry {self.name!r}: {exc}") from exc
         self.updated_at = utc_now()  # type: ignore[assignment]
+
+    def rocketjob_paths_to_check(self) -> bool:
+        """Whether ``clean`` checks the paths: on create, when the pattern or archive directory
+        changes, and whenever the entry is enabled. A stored entry whose paths the allow-list
+        no longer covers can still be disabled (and fails at its next scan)."""
+        if self.state == "enabled" or self.pk is None:
+            return True
+        changed = set(self._get_changed_fields())
+        return bool(changed & {"pattern", "archive_directory"})
 
     def check_paths(self) -> None:
         """Raise DirmonPathError unless the pattern and the archive directory are allowed."""

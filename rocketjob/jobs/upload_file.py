@@ -3,16 +3,22 @@
 For a batch job class the file is uploaded into the new job's input (``job.upload``), and the
 job is saved only if the upload succeeded. A non-batch class must declare an
 ``upload_file_name`` field, which receives the path (and ``original_file_name`` if declared).
-``properties`` set the new job's fields; only its user-editable fields are accepted.
+``properties`` set the new job's fields; only its user-editable fields are accepted, never a
+field declared ``requires_permission`` (nobody's permission is known when the job is created
+from them, so they could delete data on behalf of a user without it), and a path field
+(``allowed_path=True``) must lie inside the allow-list. They are checked when set (create,
+edit, a Dirmon entry's save) and again before the job is created.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import mongoengine as me
 from bson import ObjectId
 
+from rocketjob.allowed_paths import PathNotAllowedError, check_allowed, open_allowed
 from rocketjob.document import registered_job_classes
 from rocketjob.exceptions import RocketJobError
 from rocketjob.job import Job
@@ -40,7 +46,8 @@ def is_batch_class(klass: type[Any]) -> bool:
 
 
 def check_properties(klass: type[Any], properties: dict[str, Any]) -> None:
-    """Raise UploadFileError naming every property that is not a user-editable field."""
+    """Raise UploadFileError naming every property that is not a user-editable field, needs a
+    permission, or names a path outside the allow-list (PathNotAllowedError)."""
     editable = set(klass.user_editable_fields())
     unknown = sorted(set(properties) - editable)
     if unknown:
@@ -48,6 +55,17 @@ def check_properties(klass: type[Any], properties: dict[str, Any]) -> None:
             f"{klass.__name__} does not accept properties {unknown}; user-editable fields "
             f"are {sorted(editable)}"
         )
+    guarded = sorted(
+        name for name in properties if getattr(klass._fields[name], "requires_permission", None)
+    )
+    if guarded:
+        raise UploadFileError(
+            f"{klass.__name__} properties {guarded} need a permission to change; they cannot "
+            "be set through properties"
+        )
+    for name in klass.allowed_path_fields():
+        if properties.get(name):
+            check_allowed(properties[name], f"property {name}")
     if not is_batch_class(klass) and "upload_file_name" not in klass._fields:
         raise UploadFileError(
             f"{klass.__name__} is neither a batch job nor declares an upload_file_name field, "
@@ -68,6 +86,22 @@ class UploadFileJob(Job):
     #: Id of the job to create (Dirmon names the archived file after it).
     job_id = me.ObjectIdField()
 
+    def clean(self) -> None:
+        super().clean()
+        # Checked when they are set, so an edit is refused at once; perform checks them again.
+        # A class this process does not know is left to the worker that runs the job.
+        changed = set(self._get_changed_fields()) if self.pk else None
+        if changed is not None and not changed & {"job_class_name", "properties"}:
+            return
+        try:
+            klass = resolve_job_class(self.job_class_name)
+        except UploadFileError:
+            return
+        try:
+            check_properties(klass, dict(self.properties or {}))
+        except (UploadFileError, PathNotAllowedError) as exc:
+            raise me.ValidationError(str(exc), field_name="properties") from exc
+
     def perform(self) -> Any:
         klass = resolve_job_class(self.job_class_name)
         properties = dict(self.properties or {})
@@ -80,8 +114,12 @@ class UploadFileJob(Job):
         job.id = job_id
         job.created_by = self.created_by  # whoever created the upload created the job
         if is_batch_class(klass):
+            # The opened file itself is checked, so a symlink swapped in after the worker's
+            # path check cannot make it read a file outside the allow-list.
+            name = self.original_file_name or os.path.basename(self.upload_file_name)
             try:
-                job.upload(self.upload_file_name, file_name=self.original_file_name)
+                with open_allowed(self.upload_file_name, "upload_file_name") as stream:
+                    job.upload(stream, file_name=name)
             except BaseException:
                 job.input().drop()  # the id was preset, so upload keeps its collection
                 raise

@@ -48,6 +48,16 @@ class Counts:
             label = bucket_for(latency)
             self.latency_buckets[label] = self.latency_buckets.get(label, 0) + 1
 
+    def copy(self) -> Counts:
+        """An independent copy (the bucket dictionaries too)."""
+        return Counts(
+            **{
+                **vars(self),
+                "run_buckets": dict(self.run_buckets),
+                "latency_buckets": dict(self.latency_buckets),
+            }
+        )
+
     def merge(self, other: MinuteMetrics) -> None:
         """Add the numbers of a minute that could not be flushed back in."""
         for name in ("completed", "failed", "aborted", "run_count", "latency_count", "records"):
@@ -163,16 +173,7 @@ class Accumulator:
     def totals(self) -> dict[str, Counts]:
         """A copy of the running totals per class since this process started."""
         with self._lock:
-            return {
-                name: Counts(
-                    **{
-                        **vars(c),
-                        "run_buckets": dict(c.run_buckets),
-                        "latency_buckets": dict(c.latency_buckets),
-                    }
-                )
-                for name, c in self._totals.items()
-            }
+            return {name: c.copy() for name, c in self._totals.items()}
 
     def reset_after_fork(self) -> None:
         """In a forked child: a fresh lock, and the parent's numbers are the parent's to flush."""

@@ -2,9 +2,10 @@
 
 Both are custom ``Collector`` objects that build metric families at scrape time, so nothing
 is kept in prometheus_client's global registry and a scrape always reflects the database (or
-this process) as it is now. Counters of the cluster are the sums over the metrics retention
-window: when old minutes expire a counter can go down, which Prometheus reads as a reset
-(``rate()`` and ``increase()`` handle that). Names and labels: docs/operations.md.
+this process) as it is now. Counters of the cluster are the sums over the whole hours of the
+metrics retention window (:mod:`rocketjob.metrics.totals`): when the oldest hour leaves it a
+counter can go down, which Prometheus reads as a reset (``rate()`` and ``increase()`` handle
+that). Names and labels: docs/operations.md.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class ClusterCollector(Collector):
     """Everything in the database: jobs, servers and workers, and the metrics collection."""
 
     def collect(self) -> Iterable[Metric]:
-        from rocketjob.metrics.store import class_totals
+        from rocketjob.metrics.totals import CLUSTER_TOTALS
         from rocketjob.runtime.server import SERVER_STATES, Server
 
         jobs = GaugeMetricFamily(
@@ -133,7 +134,10 @@ class ClusterCollector(Collector):
         )
         server_states = dict.fromkeys(SERVER_STATES, 0)
         busy = idle = 0
-        for server in Server.objects.only("state", "heartbeat"):
+        for server, readable in Server.stored():
+            if not readable:
+                server_states["unreadable"] = server_states.get("unreadable", 0) + 1
+                continue
             server_states[server.state] = server_states.get(server.state, 0) + 1
             beat = server.heartbeat
             active = int(beat.active_workers or 0) if beat else 0
@@ -145,7 +149,8 @@ class ClusterCollector(Collector):
         workers.add_metric(["idle"], idle)
         yield servers
         yield workers
-        yield from job_families("rocketjob_", class_totals(), "all servers, retention window")
+        totals = CLUSTER_TOTALS.totals()
+        yield from job_families("rocketjob_", totals, "all servers, retention window")
 
 
 class ProcessCollector(Collector):

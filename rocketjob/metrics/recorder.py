@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterable
 
 from pymongo.errors import PyMongoError
 
@@ -24,21 +25,24 @@ from rocketjob.metrics.store import record_minute
 
 logger = logging.getLogger(__name__)
 
-#: How often a server samples the queue depth per class (seconds).
-QUEUE_SAMPLE_SECONDS = 60.0
-
 ACCUMULATOR = Accumulator()
 
 
-def queue_depths() -> dict[str, int]:
-    """Queued jobs per class (short class name), with one aggregate on the jobs collection."""
+def queue_depths(known: Iterable[str] = ()) -> dict[str, int]:
+    """Queued jobs per class (short class name), with one aggregate on the jobs collection.
+
+    The ``$eq`` match walks the ``(state, ...)`` index, so the cost follows the queued jobs,
+    not the collection (3 ms with 500 queued among 20,500 on the embedded server, against
+    47 ms for a ``count`` per class, which cannot use an index for ``_cls``). A class of
+    ``known`` with nothing queued is 0: an emptied queue is a sample too, not a gap.
+    """
     from rocketjob.job import Job
 
     pipeline = [
         {"$match": {"state": {"$eq": "queued"}}},
         {"$group": {"_id": "$_cls", "n": {"$sum": 1}}},
     ]
-    depths: dict[str, int] = {}
+    depths = dict.fromkeys(known, 0)
     for row in Job._get_collection().aggregate(pipeline):
         name = str(row["_id"] or "Job").rsplit(".", 1)[-1]
         depths[name] = depths.get(name, 0) + int(row["n"])
@@ -52,7 +56,10 @@ class Flusher:
         self.accumulator = accumulator
         self.interval = interval
         self.sample_queue = False
-        self._next_sample = 0.0
+        #: The UTC minute (number since the epoch) of the last queue sample, and the classes
+        #: sampled so far (they get a 0 when their queue is empty).
+        self._sampled_minute = -1
+        self._sampled_classes: set[str] = set()
         self._stop = threading.Event()
         self._failing = False
         self._flush_lock = threading.Lock()
@@ -69,12 +76,8 @@ class Flusher:
     def flush(self) -> bool:
         """Write everything pending (and a queue sample when due); False if the database failed."""
         with self._flush_lock:
-            try:
-                if self.sample_queue and time.monotonic() >= self._next_sample:
-                    self.accumulator.queued(queue_depths())
-                    self._next_sample = time.monotonic() + QUEUE_SAMPLE_SECONDS
-            except PyMongoError as exc:
-                self._report(exc)
+            if self.sample_queue:
+                self._sample_queue()
             minutes = self.accumulator.drain()
             for index, minute in enumerate(minutes):
                 try:
@@ -90,6 +93,22 @@ class Flusher:
                 logger.info("metrics flushed again")
                 self._failing = False
             return True
+
+    def _sample_queue(self) -> None:
+        """One queue-depth sample per UTC minute: the first flush of each minute takes it, so
+        every minute has its point (a fixed 60 s period drifts past minutes and leaves gaps)."""
+        minute = int(time.time() // 60)
+        if minute == self._sampled_minute:
+            return
+        known = self._sampled_classes | set(self.accumulator.totals())
+        try:
+            depths = queue_depths(known)
+        except PyMongoError as exc:
+            self._report(exc)
+            return
+        self.accumulator.queued(depths)
+        self._sampled_classes.update(depths)
+        self._sampled_minute = minute
 
     def _report(self, exc: BaseException) -> None:
         if not self._failing:
@@ -121,9 +140,11 @@ def ensure_flusher() -> Flusher:
 
 
 def start_for_server() -> Flusher:
-    """Called by the supervisor: flush in the background and sample queue depths."""
+    """Called by the supervisor: flush in the background and sample queue depths, the first
+    sample right now, so a server that just started shows its queue without waiting."""
     flusher = ensure_flusher()
     flusher.sample_queue = True
+    flusher.flush()
     return flusher
 
 

@@ -57,6 +57,11 @@ def minute_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
+def settle_seconds() -> float:
+    """How long after a minute ends its numbers can still arrive: three flushes, at least 60 s."""
+    return max(60.0, 3 * float(get_settings().metrics_flush_seconds))
+
+
 def scope_of(job_class: str, job_id: str | None) -> str:
     return f"job:{job_id}" if job_id else f"class:{job_class}"
 
@@ -190,8 +195,11 @@ def job_series(job_id: str, since: datetime | None = None) -> list[MinuteMetrics
     return _series(conditions)
 
 
-def class_totals() -> dict[str, MinuteMetrics]:
-    """Every class's numbers summed over the retention window (one aggregate).
+def class_totals(
+    since: datetime | None = None, until: datetime | None = None
+) -> dict[str, MinuteMetrics]:
+    """Every class's numbers summed over the minutes from ``since`` (inclusive) to ``until``
+    (exclusive), by default all that are stored (one aggregate).
 
     ``minute`` of each is the current minute; ``queued`` is left out (a gauge).
     """
@@ -203,7 +211,12 @@ def class_totals() -> dict[str, MinuteMetrics]:
     for name in _BUCKET_FIELDS:
         for index, label in enumerate(BUCKET_LABELS):
             group[f"{name}__{index}"] = {"$sum": f"${name}.{_stored_key(label)}"}
-    pipeline = [{"$match": {"job_id": {"$eq": None}}}, {"$group": group}]
+    conditions: list[dict[str, Any]] = [{"job_id": {"$eq": None}}]
+    if since is not None:
+        conditions.append({"minute": {"$gte": since}})
+    if until is not None:
+        conditions.append({"minute": {"$lt": until}})
+    pipeline = [{"$match": {"$and": conditions}}, {"$group": group}]
     totals: dict[str, MinuteMetrics] = {}
     now = datetime.now(UTC)
     for row in metrics_collection().aggregate(pipeline):

@@ -137,7 +137,7 @@ class Cron(ExclusiveMixin):
 
     def rocketjob_cron_create_next(self, schedule: str) -> Any:
         """Create the next instance with this one's ``copy_on_restart`` fields."""
-        fields = {name: getattr(self, name) for name in self.copy_on_restart_fields()}  # type: ignore[attr-defined]
+        fields = self.rocketjob_restart_fields()  # type: ignore[attr-defined]
         fields["cron_schedule"] = schedule
         fields.pop("run_at", None)
         fields.update(self.rocketjob_successor_fields())

@@ -33,11 +33,13 @@ logger = logging.getLogger(__name__)
 class DuplicateJobError(JobValidationError):
     """Another job already holds the exclusive key this job needs (Singleton, Cron)."""
 
-    def __init__(self, message: str, key: str, existing_id: Any = None) -> None:
+    def __init__(self, message: str, key: str, existing_id: Any = None, rule: str = "") -> None:
         super().__init__(message)
         self.field_name = "state"
         self.key = key
         self.existing_id = existing_id
+        #: The index name of the rule that refused it (``rocketjob_singleton`` ...).
+        self.rule = rule
 
 
 class ExclusiveKey:
@@ -103,7 +105,7 @@ class ExclusiveKey:
         where = f"job {existing_id} ({existing['state']})" if existing else "another job"
         message = self.describe.format(job=job, key=key, existing=where)
         logger.info("exclusive key conflict", extra={"key": key, "existing_id": str(existing_id)})
-        return DuplicateJobError(message, key=key, existing_id=existing_id)
+        return DuplicateJobError(message, key=key, existing_id=existing_id, rule=self.index_name)
 
     @staticmethod
     def _reload(job: Any) -> None:

@@ -18,7 +18,7 @@ plugin re-queued such a job without moving ``run_at``, so workers claimed it aga
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import mongoengine as me
@@ -51,9 +51,7 @@ class ProcessingWindow:
 
     def processing_window_active(self, at: datetime | None = None) -> bool:
         """Whether ``at`` (default now) falls inside a processing window."""
-        at = at or utc_now()
-        opened = self.rocketjob_processing_window().previous_time(at)
-        return bool(opened + timedelta(seconds=self.processing_duration) > at)
+        return self.rocketjob_processing_window().window_active(self.processing_duration, at)
 
     def rocketjob_next_window_run_at(self) -> datetime | None:
         """run_at if it (or now) is inside a window, else the start of the next window."""
@@ -66,14 +64,29 @@ class ProcessingWindow:
         super().clean()  # type: ignore[misc]
         if self.processing_schedule:
             self.rocketjob_processing_window()
+            changed = self.pk is None or "processing_duration" in self._get_changed_fields()  # type: ignore[attr-defined]
+            if changed and self.processing_duration:
+                self.rocketjob_check_duration()
             if self.pk is None and self.processing_duration:
                 self.run_at = self.rocketjob_next_window_run_at()
+
+    def rocketjob_check_duration(self) -> None:
+        """A window so long that its end is past year 9999 would fail every claim with an
+        OverflowError; refuse it when it is set instead."""
+        try:
+            self.processing_window_active()
+        except OverflowError as exc:
+            raise me.ValidationError(
+                f"processing_duration {self.processing_duration} s is too long: the window "
+                "would end after the year 9999",
+                field_name="processing_duration",
+            ) from exc
 
     @before("retry")
     def rocketjob_processing_window_on_retry(self) -> None:
         self.run_at = self.rocketjob_next_window_run_at()
 
-    @throttle(exclude="id")
+    @throttle(exclude="id", on_join=False)
     def processing_window_closed(self) -> bool:
         """Holds a claimed job outside its window and moves its run_at to the next window."""
         if self.processing_window_active():

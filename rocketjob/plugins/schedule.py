@@ -65,6 +65,12 @@ class CronSchedule:
         value = croniter(self.expression, start).get_prev(datetime)
         return _to_utc(value)
 
+    def window_active(self, duration_seconds: float, at: datetime | None = None) -> bool:
+        """Whether ``at`` (default now) is within ``duration_seconds`` of a scheduled time:
+        the window opened by the latest scheduled time is still open."""
+        at = at or utc_now()
+        return bool(self.previous_time(at) + timedelta(seconds=duration_seconds) > at)
+
 
 def validate_schedule(schedule: str) -> None:
     """Raise InvalidScheduleError unless ``schedule`` parses."""

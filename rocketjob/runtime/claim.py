@@ -32,18 +32,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure
 
 from rocketjob import queries
 from rocketjob.exceptions import StateConflictError, UnknownJobClassError
+from rocketjob.plugins.job.interrupt import release_paused
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.claim_filter import ClaimFilter
 from rocketjob.runtime.work_result import WorkResult
 from rocketjob.sliced.slices import release_lost_slices
+
+#: Fields a claim removes: a job claimed is no longer throttled.
+CLAIM_UNSETS = ("throttled_by", "throttled_at")
 
 #: How long a worker that found no running batch job to join skips looking again (seconds).
 JOIN_RECHECK_SECONDS = 1.0
@@ -62,11 +67,17 @@ class Claim:
     job: Any
     joined: bool = False
 
-    def work(self, worker_name: str, should_stop: Callable[[], bool] | None = None) -> WorkResult:
+    def work(
+        self,
+        worker_name: str,
+        should_stop: Callable[[], bool] | None = None,
+        perform_window: Callable[[], AbstractContextManager[None]] | None = None,
+    ) -> WorkResult:
+        """Run the job; ``perform_window`` is the time limit's (claimed plain jobs only)."""
         if self.joined:
             result: WorkResult = self.job.rocketjob_join(worker_name, should_stop)
         else:
-            result = self.job.rocketjob_work(worker_name, should_stop)
+            result = self.job.rocketjob_work(worker_name, should_stop, perform_window)
         return result
 
 
@@ -115,16 +126,19 @@ def next_job(job_class: Any, worker_name: str, claim_filter: ClaimFilter) -> Cla
             continue
         try:
             throttled = job.rocketjob_evaluate_throttles()
-        except PyMongoError:
-            raise  # the database, not the throttle: the worker's outage handling applies
+        except ConnectionFailure:
+            raise  # an outage, not the throttle: the worker's outage handling applies
+        # Anything else fails the job, also the database refusing the throttle's own query
+        # (OperationFailure): treated as an outage, it was claimed and re-claimed forever.
         except Exception as exc:
             fail_for_throttle(job, exc, worker_name)
             continue
         if throttled is not None:
             name, excluded = throttled
             job.rocketjob_release(name)
+            until = job.rocketjob_throttle_until(name)
             for field_name, value in excluded.items():
-                claim_filter.exclude_value(field_name, value)
+                claim_filter.exclude_value(field_name, value, until=until)
             continue
         return found
 
@@ -153,18 +167,22 @@ def claim(
     conditions = claim_filter.conditions(candidates, all_classes=not job_class._superclasses)
     if joinable is not None:
         conditions.append({"priority": {"$lt": joinable.get("priority", 50)}})
+    started = {"state": "running", "worker_name": worker_name, "started_at": now}
+    # The document as it was, with the update applied here: the server need not read the
+    # document again to return it (less work on the embedded server), and the result is
+    # the same (utc_now is already at MongoDB's millisecond precision).
     raw = job_class._get_collection().find_one_and_update(
         queries.queued_now(now, *conditions),
-        {
-            "$set": {"state": "running", "worker_name": worker_name, "started_at": now},
-            "$unset": {"throttled_by": "", "throttled_at": ""},
-        },
+        {"$set": started, "$unset": dict.fromkeys(CLAIM_UNSETS, "")},
         sort=queries.CLAIM_ORDER,
-        return_document=ReturnDocument.AFTER,
+        return_document=ReturnDocument.BEFORE,
     )
     if raw is not None:
+        raw.update(started)
+        for name in CLAIM_UNSETS:
+            raw.pop(name, None)
         try:
-            return Claim(job_class._from_son(raw))
+            return Claim(job_class.rocketjob_load_claimed(raw))
         except UnknownJobClassError:
             release_unknown(job_class, raw, worker_name, claim_filter)
             return claim(job_class, worker_name, claim_filter)
@@ -263,4 +281,27 @@ def requeue_dead_server(job_class: Any, server_name: str) -> int:
             continue
     for hook in _dead_server_hooks:
         requeued += hook(job_class, server_name)
+    release_paused_of(job_class, queries.workers_of(server_name))
     return requeued
+
+
+def release_paused_of(job_class: Any, held_by: dict[str, Any]) -> int:
+    """Give up plain jobs paused while the workers that ``held_by`` (a ``worker_name``
+    condition) matches ran them.
+
+    Their worker is gone before reaching a checkpoint (see
+    :mod:`rocketjob.plugins.job.interrupt`): without this, ``resume`` would move them back
+    to ``running`` under a worker that no longer exists. Joinable (batch) jobs keep their
+    starter; their slices are re-queued by the hooks.
+    """
+    from rocketjob.document import registered_job_classes
+
+    released = 0
+    collection = job_class._get_collection()
+    held = queries.all_of(queries.eq("state", "paused"), held_by)
+    for raw in list(collection.find(held, {"_id": 1, "_cls": 1, "worker_name": 1})):
+        klass = registered_job_classes().get(raw.get("_cls", ""))
+        if klass is None or getattr(klass, "rocketjob_joinable", False):
+            continue
+        released += int(release_paused(collection, raw["_id"], raw["worker_name"]))
+    return released

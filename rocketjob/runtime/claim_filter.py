@@ -14,6 +14,7 @@ exclusions and the moment until which the joinable-batch lookup is skipped.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,11 +36,18 @@ class ClaimFilter:
     #: many jobs skipped; the lookup is skipped until then (see ``rocketjob.runtime.claim``).
     join_skip: tuple[int, float] = field(default=(0, 0.0), compare=False, repr=False)
 
-    def exclude_value(self, field_name: str, value: Any) -> None:
+    #: Monotonic time by which the runtime should reset the exclusions (earlier than its
+    #: ``re_check_seconds`` when an exclusion is known to end sooner: a rate-limit window).
+    reset_due: float = field(default=math.inf, compare=False, repr=False)
+
+    def exclude_value(self, field_name: str, value: Any, until: float | None = None) -> None:
         self.excluded.setdefault(field_name, set()).add(value)
+        if until is not None:
+            self.reset_due = min(self.reset_due, until)
 
     def reset_exclusions(self) -> None:
         self.excluded.clear()
+        self.reset_due = math.inf
 
     def join_lookup_skipped(self, now: float) -> bool:
         """Whether a recent lookup found nothing to join (with the same jobs skipped)."""

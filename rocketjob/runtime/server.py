@@ -94,6 +94,26 @@ class Server(me.Document):
 
     # -- registration ---------------------------------------------------------------------
     @classmethod
+    def stored(cls, query: dict[str, Any] | None = None) -> list[tuple[Server, bool]]:
+        """Servers matching ``query`` by name, each with whether its document could be read.
+
+        A document that cannot be read (a field of the wrong type: a string heartbeat, a list
+        state, written by another tool or by hand) must not take down every reader that lists
+        servers (Mission Control's pages, the Prometheus scrape): it comes back as an unsaved
+        stand-in holding only its name, as text.
+        """
+        found: list[tuple[Server, bool]] = []
+        for raw in cls._get_collection().find(query or {}).sort("name", 1):
+            try:
+                server = cls._from_son(raw)
+                server.validate()
+            except Exception:  # any failure to read the document means: not readable
+                found.append((cls(name=str(raw.get("name"))), False))
+            else:
+                found.append((server, True))
+        return found
+
+    @classmethod
     def register(cls, name: str, max_workers: int, **fields: Any) -> Server:
         """Insert this process's server; take over a dead server that had the same name.
 

@@ -12,12 +12,12 @@ which first re-queues any job its predecessor had claimed.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import random
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,11 +27,17 @@ from pymongo.errors import PyMongoError
 
 from rocketjob import queries, signals, tracing
 from rocketjob.conf import RocketJobSettings
-from rocketjob.exceptions import InvalidTransitionError, StateConflictError, UnknownJobClassError
+from rocketjob.exceptions import (
+    InvalidTransitionError,
+    StateConflictError,
+    TimeLimitExceeded,
+    UnknownJobClassError,
+)
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime import claim, completion
 from rocketjob.runtime.backoff import Backoff, retry_db
 from rocketjob.runtime.claim_filter import ClaimFilter
+from rocketjob.runtime.time_limit import PerformWindow, TimeLimitWatch, async_raise
 from rocketjob.runtime.work_result import WorkResult
 
 logger = logging.getLogger(__name__)
@@ -64,6 +70,7 @@ class Worker:
         settings: RocketJobSettings,
         claim_filter: ClaimFilter,
         start_delay: float = 0.0,
+        on_abandoned: Callable[[Worker], None] | None = None,
     ) -> None:
         self.server_name = server_name
         self.index = index
@@ -76,6 +83,10 @@ class Worker:
         self.claiming_since: datetime | None = None
         self.crashed: BaseException | None = None
         self.killed = False
+        #: Left stuck in a job past its time limit; the pool replaced it (time_limit.py).
+        self.abandoned = False
+        self.on_abandoned = on_abandoned
+        self._window = PerformWindow()
         self.idle = False  # waiting for its next poll: nothing was claimable
         self._claim_failures = 0
         self._stop = threading.Event()
@@ -110,10 +121,7 @@ class Worker:
         ident = self.thread.ident
         if ident is None or not self.thread.is_alive():
             return False
-        changed = ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(ident), ctypes.py_object(WorkerKilled)
-        )
-        return bool(changed == 1)
+        return async_raise(ident, WorkerKilled)
 
     def should_stop(self) -> bool:
         return self._stop.is_set()
@@ -148,7 +156,7 @@ class Worker:
         backoff = Backoff(cap=max(1.0, self.settings.heartbeat_seconds))
         self._next_reset = time.monotonic() + self.settings.re_check_seconds
         while not self._stop.is_set():
-            if time.monotonic() >= self._next_reset:
+            if time.monotonic() >= min(self._next_reset, self.claim_filter.reset_due):
                 self.claim_filter.reset_exclusions()
                 self._next_reset = time.monotonic() + self.settings.re_check_seconds
             try:
@@ -161,7 +169,10 @@ class Worker:
                 continue
             backoff.reset()
             if claimed is None:
-                self._idle(self.settings.max_poll_seconds * random.uniform(0.5, 1.0))
+                poll = self.settings.max_poll_seconds * random.uniform(0.5, 1.0)
+                # A rate-limit window that ends sooner ends the wait with it.
+                until_reset = self.claim_filter.reset_due - time.monotonic()
+                self._idle(max(0.0, min(poll, until_reset)))
                 continue
             if self._execute(claimed) is WorkResult.DRAINED:
                 self._skip_drained(claimed.job.pk)
@@ -230,9 +241,24 @@ class Worker:
         # Django gives each thread its own SQL connections; like a request, a job starts and
         # ends by dropping connections that are broken or past CONN_MAX_AGE.
         close_old_connections()
+        limit = job.rocketjob_time_limit_seconds()
+        watch = None
+        if limit:
+            watch = TimeLimitWatch(
+                limit,
+                self.settings.time_limit_grace_seconds,
+                self._window,
+                lambda: self._abandon(job, limit),
+                str(job.pk),
+            )
         try:
             with tracing.job_span(job, self.name):
-                return claimed.work(self.name, should_stop)
+                return claimed.work(self.name, should_stop, self._window.open if watch else None)
+        except TimeLimitExceeded:
+            # Raised just as perform returned (the watchdog fired at the same moment): the
+            # job's outcome is already recorded.
+            logger.warning("time limit reached as perform ended", extra={"job_id": str(job.pk)})
+            return WorkResult.FAILED
         except PyMongoError as exc:
             from rocketjob.runtime import health
 
@@ -248,8 +274,38 @@ class Worker:
             logger.info("finished job after outage: %s", done, extra={"job_id": str(job.pk)})
             return None
         finally:
+            if watch is not None:
+                watch.cancel()
             self.current = None
             close_old_connections()
+
+    def _abandon(self, job: Any, limit: float) -> None:
+        """Called by the watchdog when perform ignored TimeLimitExceeded (blocked in C code).
+
+        The job is failed here, before the pool starts a replacement thread with this
+        worker's name (whose recovery would otherwise re-queue the job the stuck thread still
+        runs). This thread is told to stop: it exits once its C call returns.
+        """
+        from rocketjob.job import Job
+
+        self.abandoned = True
+        self._stop.set()
+        job.rocketjob_abandoned = True  # the stuck thread must record nothing later
+        job_id = job.pk
+        error = TimeLimitExceeded(
+            f"job {job_id} ran past its time limit of {limit} s and did not stop within "
+            f"{self.settings.time_limit_grace_seconds} s; its worker thread was abandoned"
+        )
+        try:
+            Job.load(job_id).fire("fail", exception=error, worker_name=self.name)
+        except (StateConflictError, InvalidTransitionError, UnknownJobClassError) as exc:
+            logger.info("abandoned job changed meanwhile: %s", exc, extra={"job_id": str(job_id)})
+        except Job.DoesNotExist:
+            pass
+        except PyMongoError as exc:
+            logger.warning("could not fail abandoned job %s: %s", job_id, exc)
+        if self.on_abandoned is not None:
+            self.on_abandoned(self)
 
     def _recover(self, what: str) -> None:
         try:
@@ -284,6 +340,9 @@ class Worker:
                 continue
             requeued += 1
             logger.warning("re-queued a job this worker had lost", extra={"job_id": str(job.pk)})
+        # Paused while a previous thread of this name ran them, before it reached a
+        # checkpoint: let them go, so resume re-queues them.
+        claim.release_paused_of(Job, queries.eq("worker_name", self.name))
         return requeued
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from rocketjob.conf import RocketJobSettings
@@ -34,6 +35,9 @@ class WorkerPool:
         self.where = dict(where or {})
         self.workers: dict[int, Worker] = {}
         self.replaced = 0
+        # Rebalanced by the supervisor and, for an abandoned worker, by a watchdog thread.
+        self._lock = threading.RLock()
+        self._running = False
 
     def rebalance(self, stagger: bool = False) -> int:
         """Drop dead threads and start new ones up to ``max_workers``; returns how many started.
@@ -41,6 +45,11 @@ class WorkerPool:
         ``stagger`` spreads the first polls of a fresh pool over ``max_poll_seconds`` so a
         fleet that starts together does not hit the database in one burst.
         """
+        with self._lock:
+            self._running = True
+            return self._rebalance(stagger)
+
+    def _rebalance(self, stagger: bool) -> int:
         for index, worker in list(self.workers.items()):
             if not worker.is_alive():
                 del self.workers[index]
@@ -61,14 +70,30 @@ class WorkerPool:
             if stagger:
                 delay = index * self.settings.max_poll_seconds / self.max_workers
             claim_filter = ClaimFilter(include=self.include, exclude=self.exclude, where=self.where)
-            worker = Worker(self.server_name, index, self.settings, claim_filter, delay)
+            worker = Worker(
+                self.server_name, index, self.settings, claim_filter, delay, self.replace_abandoned
+            )
             self.workers[index] = worker.start()
             started += 1
         return started
 
+    def replace_abandoned(self, worker: Worker) -> None:
+        """Give an abandoned worker's slot (stuck past a time limit) to a new thread now."""
+        with self._lock:
+            if self.workers.get(worker.index) is not worker:
+                return
+            del self.workers[worker.index]
+            self.replaced += 1
+            logger.warning("replacing abandoned worker thread", extra={"worker": worker.name})
+            if self._running:
+                self._rebalance(stagger=False)
+
     def stop(self) -> None:
         """Ask every worker to exit after its current job."""
-        for worker in self.workers.values():
+        with self._lock:
+            self._running = False
+            workers = list(self.workers.values())
+        for worker in workers:
             worker.stop()
 
     def kill(self) -> int:

@@ -5,6 +5,8 @@ database (or a bug) can change. Importing a module runs its top-level code, so t
 checked *before* anything is imported: its module must already be loaded in this process,
 lie inside an installed Django app's package, or inside a package listed in the
 ``task_modules`` setting. Only then is it imported, and only a Task object is returned.
+The exception class path of a failed attempt, also read back from the database, gets the
+same check before ``TaskError.exception_class`` imports it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
+
+from rocketjob.tasks.compat import TaskError
 
 
 def allowed_packages() -> list[str]:
@@ -56,3 +60,17 @@ def load_task(task_path: str, job_label: str) -> Any:
     if not isinstance(target, Task):
         raise SuspiciousOperation(f"{job_label} does not point to a Task ({task_path})")
     return target
+
+
+class CheckedTaskError(TaskError):
+    """A ``TaskError`` whose ``exception_class`` imports only from an allowed module."""
+
+    @property
+    def exception_class(self) -> type[BaseException]:
+        module_name = str(self.exception_class_path).rpartition(".")[0]
+        if not module_allowed(module_name):
+            raise ValueError(
+                f"{self.exception_class_path!r} was not imported: its module is not loaded, "
+                "not in an installed app and not in ROCKETJOB['task_modules']"
+            )
+        return super().exception_class

@@ -25,7 +25,8 @@ def normalize(value: Any) -> Any:
 
 
 def task_result_for(job: Any, task: Any) -> Any:
-    from rocketjob.tasks.compat import TaskError, TaskResult, TaskResultStatus
+    from rocketjob.tasks.compat import TaskResult, TaskResultStatus
+    from rocketjob.tasks.loading import CheckedTaskError
 
     status = _status(TaskResultStatus, STATUS_BY_STATE[job.state])
     finished = job.state in ("completed", "failed", "aborted")
@@ -41,7 +42,7 @@ def task_result_for(job: Any, task: Any) -> Any:
         kwargs=dict(job.task_kwargs or {}),
         backend=job.backend_alias,
         errors=[
-            TaskError(exception_class_path=e.exception_class_path, traceback=e.traceback)
+            CheckedTaskError(exception_class_path=e.exception_class_path, traceback=e.traceback)
             for e in job.task_errors or []
         ],
         worker_ids=list(job.worker_ids or []),

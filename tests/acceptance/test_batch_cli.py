@@ -127,6 +127,22 @@ FAILED_UPLOADS = [
         "run_at",
     ),
     (
+        "run-at-past-year-9999-in-utc",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--set", "run_at=9999-12-31T23:59:59-08:00"],
+        "run_at: MongoDB cannot store",
+    ),
+    (
+        "int-beyond-int64",
+        "CsvBatchJob",
+        "p.csv",
+        b"Name,Amount\na,1\n",
+        ["--set", f"throttle_running_workers={10**30}"],
+        "throttle_running_workers: MongoDB cannot store",
+    ),
+    (
         "unknown-field",
         "CsvBatchJob",
         "p.csv",

@@ -119,6 +119,32 @@ def test_a_where_filter_the_database_cannot_run_is_refused_at_start(
     )
 
 
+def test_an_empty_worker_name_is_refused_instead_of_starting_workers(
+    rocketjob_db: TestDatabase,
+) -> None:
+    """``--stop-worker ""`` used to be taken for "no control option" and ran a supervisor."""
+    env = rocketjob_db.subprocess_env()
+    for option in ("--stop-worker", "--kill-worker"):
+        result = run_manage(["rocketjob", option, ""], env, timeout=30)
+        assert result.returncode == 1, result.stderr
+        assert "worker_name" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert Server.objects.count() == 0
+
+
+def test_control_commands_without_a_database_fail_in_one_line(
+    rocketjob_db: TestDatabase,
+) -> None:
+    """They skip the system checks (which would report it) and used to print a traceback."""
+    env = rocketjob_db.subprocess_env()
+    env["ROCKETJOB_TEST_MONGODB_URL"] = "mongodb://127.0.0.1:9"  # nothing listens there
+    for args in (["--list"], ["--stop"], ["--destroy-zombies"]):
+        result = run_manage(["rocketjob", *args], env, timeout=60)
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stderr.startswith("CommandError: cannot reach the database"), result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_a_second_server_with_a_live_name_is_refused(
     rocketjob_db: TestDatabase, tmp_path: Path
 ) -> None:

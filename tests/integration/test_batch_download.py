@@ -92,3 +92,25 @@ def test_columns_come_from_the_first_record_and_a_mismatch_leaves_no_file(
     work_until(lambda: job_state(ok) == "completed")
     ok.download(target)
     assert target.read_text() == "a,b\n1,2\n,3\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("out", "is a directory"),
+        ("out/.", "is a directory"),
+        ("missing/out.csv", "does not exist"),
+        ("a-file/out.csv", "is not a directory"),
+    ],
+)
+def test_a_target_that_cannot_be_written_is_a_clear_error_and_writes_nothing(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    """These used to end in IsADirectoryError/FileNotFoundError (a traceback on the CLI)."""
+    job = completed_csv_job()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "a-file").write_text("keep")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(DownloadError, match=message):
+        job.download(str(tmp_path / name))
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

@@ -51,6 +51,15 @@ def test_upload_from_paths_decompressed_by_name(tmp_path: Path, name: str) -> No
     assert job.input_columns == {"main": ["name", "amount"]}
 
 
+@pytest.mark.parametrize("name", ["in.csv", "in.csv.gz", "in.csv.bz2", "in.csv.zip"])
+def test_upload_from_binary_streams_decompressed_by_file_name(tmp_path: Path, name: str) -> None:
+    job = CsvBatchJob.build()
+    with write(tmp_path / name, CSV).open("rb") as stream:
+        assert job.upload(stream, file_name=name) == 4
+    assert stored_records(job) == ROWS
+    assert job.upload_file_name == name
+
+
 def test_upload_from_text_and_binary_files_and_iterables() -> None:
     for source in (io.StringIO(CSV), io.BytesIO(CSV.encode()), CSV.splitlines(keepends=True)):
         job = CsvBatchJob.build()

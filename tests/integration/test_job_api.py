@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -144,3 +145,24 @@ def test_status_describes_the_job() -> None:
     status = job.status()
     assert status["state"] == "running" and status["class_name"] == "KeptJob"
     assert status["id"] == str(job.pk) and status["duration_seconds"] >= 0
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"row_limit": 2**63},
+        {"row_limit": 10**30},
+        {"run_at": datetime(9999, 12, 31, 23, 59, tzinfo=ZoneInfo("America/Los_Angeles"))},
+    ],
+)
+def test_values_mongodb_cannot_store_are_a_validation_error(fields: dict) -> None:
+    """Not pymongo's OverflowError at the write: create and set_fields name the field."""
+    name = next(iter(fields))
+    with pytest.raises(JobValidationError, match=f"{name}: MongoDB cannot store"):
+        ReportJob.create(report_name="r", **fields)
+    assert ReportJob.objects.count() == 0
+    job = ReportJob.create(report_name="r")
+    with pytest.raises(JobValidationError, match=f"{name}: MongoDB cannot store") as caught:
+        job.set_fields(**fields)
+    assert name in caught.value.errors
+    assert ReportJob._get_collection().find_one({"_id": job.pk}).get(name) is None

@@ -134,16 +134,42 @@ def test_paths_outside_the_allow_list_are_refused(inbox: Path) -> None:
         _entry(inbox, name="archive", archive_directory="/tmp/elsewhere")
 
 
-def test_no_allow_list_means_nothing_can_be_enabled(tmp_path: Path) -> None:
+def test_no_allow_list_means_nothing_can_be_created_or_enabled(tmp_path: Path) -> None:
+    no_setting = "no ROCKETJOB\\['dirmon_allowed_paths'\\] are set"
     entry = DirmonEntry(name="n", pattern=str(tmp_path / "*"), job_class_name="FileNoteJob")
-    entry.save()
+    with pytest.raises(JobValidationError, match=no_setting):
+        entry.save()
+    assert DirmonEntry.objects.count() == 0
+    # One stored while the setting still allowed it cannot be enabled now.
+    allowed = {**settings.ROCKETJOB, "dirmon_allowed_paths": [str(tmp_path)]}
+    with override_settings(ROCKETJOB=allowed):
+        entry.save()
     assert entry.state == "pending"
-    with pytest.raises(
-        JobValidationError, match="no ROCKETJOB\\['dirmon_allowed_paths'\\] are set"
-    ):
+    with pytest.raises(JobValidationError, match=no_setting):
         entry.enable()
     entry.reload()
     assert entry.state == "pending"
+    entry.disable()  # an entry the allow-list no longer covers can still be disabled
+    assert DirmonEntry.objects.get(pk=entry.pk).state == "disabled"
+
+
+def test_pending_entries_are_checked_at_create_and_when_their_paths_change(
+    inbox: Path,
+) -> None:
+    for fields in (
+        {"pattern": "/etc/*.conf"},
+        {"pattern": str(inbox / "x" / "*.txt"), "archive_directory": "/tmp/elsewhere"},
+    ):
+        entry = DirmonEntry(name="p", job_class_name="FileNoteJob", **fields)
+        with pytest.raises(JobValidationError, match="outside the allowed paths"):
+            entry.save()
+    assert DirmonEntry.objects.count() == 0
+    entry = DirmonEntry(name="p", pattern=str(inbox / "x" / "*.txt"), job_class_name="FileNoteJob")
+    entry.save()
+    entry.pattern = "/etc/*.conf"
+    with pytest.raises(JobValidationError, match="outside the allowed paths"):
+        entry.save()
+    assert DirmonEntry.objects.get(pk=entry.pk).pattern == str(inbox / "x" / "*.txt")
 
 
 def test_properties_are_validated_against_user_editable_fields(inbox: Path) -> None:
@@ -177,3 +203,34 @@ def test_name_and_pattern_are_unique(inbox: Path) -> None:
     _entry(inbox)
     with pytest.raises(Exception, match=r"(?i)duplicate|unique"):
         DirmonEntry(name="notes", pattern=str(inbox / "other"), job_class_name="FileNoteJob").save()
+
+
+def test_properties_cannot_name_an_outside_path_or_a_field_that_needs_a_permission(
+    inbox: Path,
+) -> None:
+    base = {"name": "r", "pattern": str(inbox / "*.txt"), "job_class_name": "ReportPathBatchJob"}
+    with pytest.raises(JobValidationError, match=r"property report_path .* outside the allowed"):
+        DirmonEntry(**base, properties={"report_path": "/etc/shadow"}).save()
+    with pytest.raises(JobValidationError, match=r"\['keep_days'\] need a permission"):
+        DirmonEntry(**base, properties={"keep_days": 1}).save()
+    assert DirmonEntry.objects.count() == 0
+
+
+def test_an_unreadable_entry_does_not_stop_the_scan_of_the_others(inbox: Path) -> None:
+    good = _entry(inbox)
+    (inbox / "in").mkdir()
+    (inbox / "in" / "c.txt").write_text("x")
+    DirmonEntry._get_collection().insert_one(
+        {
+            "name": "bad",
+            "pattern": "/x/*",
+            "job_class_name": "FileNoteJob",
+            "state": "enabled",
+            "exception": "not a document",
+        }
+    )
+    job = _scan_again([{"path": str(inbox / "in" / "c.txt"), "size": 1}])
+    assert FileNoteJob.objects.count() == 1  # the good entry's file started its job
+    assert job.previous_file_names == []
+    good.reload()
+    assert good.state == "enabled"

@@ -72,10 +72,19 @@ def test_bad_file_fails_the_upload_job_and_leaves_no_job_or_slices(tmp_path: Pat
 
 
 def test_properties_must_be_user_editable(tmp_path: Path) -> None:
+    with pytest.raises(JobValidationError, match=r"does not accept properties \['record_count'\]"):
+        UploadFileJob.create(
+            job_class_name="EchoBatchJob",
+            properties={"record_count": 5},
+            upload_file_name=str(tmp_path / "x"),
+        )
+    assert UploadFileJob.objects.count() == 0
+    # Written behind the application's back, the worker still refuses them.
     upload = UploadFileJob.create(
-        job_class_name="EchoBatchJob",
-        properties={"record_count": 5},
-        upload_file_name=str(tmp_path / "x"),
+        job_class_name="EchoBatchJob", upload_file_name=str(tmp_path / "x")
+    )
+    UploadFileJob._get_collection().update_one(
+        {"_id": upload.pk}, {"$set": {"properties": {"record_count": 5}}}
     )
     work_next()
     upload.reload()
@@ -178,3 +187,49 @@ def test_batch_worker_refuses_a_path_changed_behind_the_apps_back(allow_only: Pa
     job.reload()
     assert job.state == "failed"
     assert "outside the allowed paths" in job.exception.message
+
+
+# -- properties cannot get around the allow-list or a field's permission ------------------
+def test_properties_cannot_set_a_field_that_needs_a_permission(allow_only: Path) -> None:
+    from tests.jobsapp.batch_jobs import ReportPathBatchJob
+
+    rows = allow_only / "rows.txt"
+    rows.write_text("a\n")
+    with pytest.raises(JobValidationError, match=r"\['keep_days'\] need a permission"):
+        UploadFileJob.create(
+            job_class_name="ReportPathBatchJob",
+            properties={"keep_days": 1},
+            upload_file_name=str(rows),
+        )
+    upload = UploadFileJob.create(job_class_name="ReportPathBatchJob", upload_file_name=str(rows))
+    with pytest.raises(JobValidationError, match="need a permission"):
+        upload.set_fields(properties={"keep_days": 1})
+    UploadFileJob._get_collection().update_one(
+        {"_id": upload.pk}, {"$set": {"properties": {"keep_days": 1}}}
+    )
+    work_next()
+    upload.reload()
+    assert upload.state == "failed" and "need a permission" in upload.exception.message
+    assert ReportPathBatchJob.objects.count() == 0
+
+
+def test_a_property_naming_a_path_outside_the_allow_list_is_refused(allow_only: Path) -> None:
+    rows = allow_only / "rows.txt"
+    rows.write_text("a\n")
+    secret = str(allow_only.parent / "shadow")
+    with pytest.raises(JobValidationError, match=r"property report_path .* outside the allowed"):
+        UploadFileJob.create(
+            job_class_name="ReportPathBatchJob",
+            properties={"report_path": secret},
+            upload_file_name=str(rows),
+        )
+    upload = UploadFileJob.create(
+        job_class_name="ReportPathBatchJob",
+        properties={"report_path": str(allow_only / "report.txt")},
+        upload_file_name=str(rows),
+    )
+    with pytest.raises(JobValidationError, match="outside the allowed paths"):
+        upload.set_fields(properties={"report_path": secret})
+    assert UploadFileJob._get_collection().find_one({"_id": upload.pk})["properties"] == {
+        "report_path": str(allow_only / "report.txt")
+    }

@@ -76,3 +76,29 @@ def _filter():  # type: ignore[no-untyped-def]
     from rocketjob import ClaimFilter
 
     return ClaimFilter()
+
+
+def test_only_the_listed_exceptions_are_retried() -> None:
+    from tests.jobsapp.plugin_jobs import RetrySelectiveJob
+
+    retried = RetrySelectiveJob.create(raise_as="ConnectionResetError")
+    refused = RetrySelectiveJob.create(raise_as="ConnectionRefusedError")
+    other = RetrySelectiveJob.create(raise_as="ValueError")
+    for _ in range(3):
+        assert work_next() is not None
+    for job in (retried, refused, other):
+        job.reload()
+    assert retried.state == "queued"
+    assert retried.failure_count == 1
+    delay = (retried.run_at - retried.failed_at_list[0]).total_seconds()
+    assert 5.9 <= delay <= 9.1  # 6 s plus up to 50 % jitter
+    assert (refused.state, refused.exception.class_name) == ("failed", "ConnectionRefusedError")
+    assert (other.state, other.exception.class_name) == ("failed", "ValueError")
+
+
+def test_a_job_failed_by_an_operator_stays_failed() -> None:
+    job = RetryFailingJob.create()
+    job.fail()  # Mission Control's Fail button: no exception
+    job.reload()
+    assert job.state == "failed"
+    assert job.failure_count == 1

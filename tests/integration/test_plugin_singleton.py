@@ -59,22 +59,9 @@ def test_retrying_a_failed_instance_is_refused_while_another_is_queued() -> None
 
 
 def test_threads_racing_to_create_get_exactly_one_job() -> None:
-    created: list[object] = []
-    refused: list[BaseException] = []
-    start = threading.Barrier(8)
+    from tests.helpers import race_in_threads
 
-    def create() -> None:
-        start.wait()
-        try:
-            created.append(SingletonNoopJob.create())
-        except DuplicateJobError as exc:
-            refused.append(exc)
-
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    created, refused = race_in_threads(SingletonNoopJob.create)
     assert len(created) == 1
     assert len(refused) == 7
     assert SingletonNoopJob.objects.count() == 1
@@ -143,31 +130,10 @@ print(",".join(outcome))
 
 
 def test_processes_racing_to_create_get_exactly_one_of_each(rocketjob_db) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
+    from tests.helpers import race_in_processes
     from tests.jobsapp.plugin_jobs import CronNoopJob
 
-    root = Path(__file__).resolve().parents[2]
-    script = CREATE_SCRIPT.format(start=time.time() + 6)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "shell", "-c", script],
-            cwd=root,
-            env=rocketjob_db.subprocess_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    outputs = []
-    for process in processes:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        outputs.append(out.strip().splitlines()[-1].split(","))
+    outputs = race_in_processes(CREATE_SCRIPT, rocketjob_db.subprocess_env())
     assert sorted(o[0] for o in outputs) == ["created", "refused", "refused", "refused"]
     assert sorted(o[1] for o in outputs) == ["created", "refused", "refused", "refused"]
     assert SingletonNoopJob.objects.count() == 1

@@ -9,7 +9,7 @@ import pytest
 from rocketjob import InvalidTransitionError, Job
 from rocketjob.plugins.job.model import STATES, utc_now
 from rocketjob.runtime.claim import requeue_dead_server
-from tests.jobsapp.foundation_jobs import KeptJob, PausableJob
+from tests.jobsapp.foundation_jobs import KeptJob, PausableJob, PausableWithoutCheckpointsJob
 
 # (event, source) -> destination for a plain (not pausable) job, per the feature inventory.
 ALLOWED = {
@@ -65,6 +65,20 @@ def test_running_job_pauses_only_when_pausable() -> None:
     pausable.resume()  # it had started: back to running
     reloaded = PausableJob.objects.get(pk=pausable.pk)
     assert reloaded.state == "running" and reloaded.completed_at is None
+
+
+def test_pausing_a_running_job_without_checkpoints_is_refused_clearly() -> None:
+    from rocketjob.plugins.job.interrupt import JobNotInterruptibleError
+
+    job = stored_job("running", PausableWithoutCheckpointsJob)
+    assert not job.may("pause")
+    with pytest.raises(JobNotInterruptibleError, match="does not call checkpoint") as raised:
+        job.pause()
+    assert isinstance(raised.value, InvalidTransitionError)
+    assert PausableWithoutCheckpointsJob.objects.get(pk=job.pk).state == "running"
+    queued = PausableWithoutCheckpointsJob.create()
+    queued.pause()  # not running yet: a pause is fine
+    assert queued.state == "paused"
 
 
 def test_requeue_only_by_the_owning_server() -> None:

@@ -375,6 +375,34 @@ def test_a_task_path_outside_the_project_is_refused_without_importing_it(
     assert marker.read_text() == "ran"  # listed in task_modules: imported, then refused
 
 
+def test_a_stored_exception_class_outside_the_project_is_not_imported(tmp_path: Path) -> None:
+    from bson import ObjectId
+
+    marker = tmp_path / "imported"
+    module = "rocketjob_test_error_side_effect"
+    (tmp_path / f"{module}.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n"
+        "class Boom(Exception):\n    pass\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        result = explode.enqueue("boom")
+        run_worker()
+        stored = TaskJob._get_collection().find_one({"_id": ObjectId(result.id)})
+        records = [*stored["task_errors"], {"exception_class_path": f"{module}.Boom"}]
+        TaskJob._get_collection().update_one(
+            {"_id": stored["_id"]}, {"$set": {"task_errors": records}}
+        )
+        errors = task_backends["default"].get_result(result.id).errors
+        assert errors[0].exception_class is ValueError  # what the task really raised
+        with pytest.raises(ValueError, match="was not imported"):
+            _ = errors[-1].exception_class
+        assert not marker.exists()
+        assert module not in sys.modules
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
 def test_enqueue_and_worker_signals_log_like_other_backends(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

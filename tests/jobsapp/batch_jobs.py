@@ -6,8 +6,15 @@ import time
 
 import mongoengine as me
 
-from rocketjob import Batch, Job
-from rocketjob.batch import InputCategory, OutputCategory, Result
+from rocketjob import Batch, Job, throttle
+from rocketjob.batch import (
+    InputCategory,
+    LowerPriority,
+    OutputCategory,
+    Result,
+    ThrottleWindows,
+    batch_throttle,
+)
 from rocketjob.plugins.job.callbacks import after, around, before
 
 
@@ -211,3 +218,62 @@ class ReportPathBatchJob(Batch, Job):
 
     def perform(self, record: object) -> object:
         return record
+
+
+class WindowedBatchJob(ThrottleWindows, Batch, Job):
+    """Slices only inside its windows; the tests open and close them by editing the fields."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=5)]
+    output_categories = [OutputCategory()]
+
+    def perform(self, record: object) -> object:
+        return record
+
+
+class GatedBatchJob(Batch, Job):
+    """A batch throttle (``gate_closed``) and a job throttle (``api_down``), both on join."""
+
+    destroy_on_complete = False
+    input_categories = [InputCategory(slice_size=5)]
+    throttle_running_jobs = 1  # a start-time cap: never stops workers joining
+    gate_closed = me.BooleanField(default=False, user_editable=True)
+    api_down = me.BooleanField(default=False, user_editable=True)
+
+    def perform(self, record: object) -> None:
+        return None
+
+    @batch_throttle
+    def gate_is_closed(self) -> bool:
+        return bool(self.gate_closed)
+
+    @throttle(exclude="id")
+    def api_is_down(self) -> bool:
+        return bool(self.api_down)
+
+
+class LegacyGatedBatchJob(GatedBatchJob):
+    """Ruby's spelling: a method made a batch throttle with define_batch_throttle."""
+
+    legacy_closed = me.BooleanField(default=False)
+    legacy_broken = me.BooleanField(default=False)
+
+    def legacy_gate(self) -> bool:
+        if self.legacy_broken:
+            raise RuntimeError("gate service unreachable")
+        return bool(self.legacy_closed)
+
+
+LegacyGatedBatchJob.define_batch_throttle("legacy_gate")
+
+
+class BigBatchJob(LowerPriority, Batch, Job):
+    """One priority step per 10 records; each record takes ``sleep_seconds``."""
+
+    destroy_on_complete = False
+    lower_priority_count = 10
+    input_categories = [InputCategory(slice_size=2)]
+    sleep_seconds = me.FloatField(default=0.0)
+
+    def perform(self, record: object) -> None:
+        time.sleep(self.sleep_seconds)

@@ -89,6 +89,31 @@ class RaisingThrottleJob(Job):
         record_effect("throttled_perform", self)
 
 
+class RefusedQueryThrottleJob(Job):
+    """A custom throttle whose own query the database refuses (OperationFailure):
+    the database answered, so this is the throttle's error, not an outage."""
+
+    destroy_on_complete = False
+
+    @throttle(exclude="class")
+    def quota_query_refused(self) -> bool:
+        return bool(list(self._get_collection().aggregate([{"$rocketjobNoSuchStage": {}}])))
+
+    def perform(self) -> None:
+        record_effect("throttled_perform", self)
+
+
+class UnstorableResultJob(Job):
+    """Its perform sets a field to a value MongoDB cannot store, so its completion fails."""
+
+    destroy_on_complete = False
+    answer = me.IntField()
+
+    def perform(self) -> None:
+        record_effect("unstorable_perform", self)
+        self.answer = 2**63
+
+
 class CronSingletonRunJob(Cron, Singleton, Job):
     """The combination docs/plugins.md shows: scheduled, and never two at once."""
 

@@ -17,7 +17,18 @@ class KeptJob(Job):
 
 
 class PausableJob(Job):
-    """A job that may be paused while running (as batch jobs are)."""
+    """A job that may be paused while running (as batch jobs are): it calls checkpoints."""
+
+    destroy_on_complete = False
+    pausable = True
+    checkpoints = True
+
+    def perform(self) -> None:
+        return None
+
+
+class PausableWithoutCheckpointsJob(Job):
+    """Declares pausable but never calls checkpoint(): pausing it while running is refused."""
 
     destroy_on_complete = False
     pausable = True

@@ -24,6 +24,16 @@ class FlakyJob(Job):
         time.sleep(self.sleep_seconds)
 
 
+class DatedReportJob(Job):
+    """A job with a date of its own (shown under "Custom fields" on its page)."""
+
+    destroy_on_complete = False
+    report_day = me.DateTimeField()
+
+    def perform(self) -> None:
+        return None
+
+
 class RecordCheckBatchJob(Batch, Job):
     """Upper-cases records; a record containing "bad" raises (with the record in the message)."""
 
@@ -39,4 +49,4 @@ class RecordCheckBatchJob(Batch, Job):
         return record.upper()
 
 
-__all__ = ["FlakyJob", "RecordCheckBatchJob"]
+__all__ = ["DatedReportJob", "FlakyJob", "RecordCheckBatchJob"]

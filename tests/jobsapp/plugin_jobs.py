@@ -12,6 +12,7 @@ from rocketjob import (
     Singleton,
     ThrottleDependentJobs,
     Transaction,
+    Unique,
     throttle,
 )
 from rocketjob.batch import Batch, InputCategory
@@ -29,8 +30,11 @@ __all__ = [
     "LedgerBatchJob",
     "LedgerJob",
     "RetryFailingJob",
+    "RetrySelectiveJob",
     "SingletonCronJob",
     "SingletonNoopJob",
+    "UniqueImportJob",
+    "UniqueMonthJob",
     "WindowJob",
     "work_next",
 ]
@@ -77,12 +81,55 @@ class SingletonCronJob(Singleton, Cron, Job):
         return None
 
 
+class UniqueImportJob(Unique, Job):
+    """One live job per customer and file; a duplicate create raises."""
+
+    destroy_on_complete = False
+    unique_fields = ("customer_id", "file_name")
+    customer_id = me.IntField()
+    file_name = me.StringField()
+    note = me.StringField()
+
+    def perform(self) -> None:
+        return None
+
+
+class UniqueMonthJob(Unique, Job):
+    """One live job per month of ``day`` (a key function); a duplicate create returns it."""
+
+    destroy_on_complete = False
+    unique_on_duplicate = "return_existing"
+    day = me.StringField()  # YYYY-MM-DD
+
+    def unique_key(self) -> str:
+        return self.day[:7]
+
+    def perform(self) -> None:
+        return None
+
+
 class RetryFailingJob(Retry, Job):
     destroy_on_complete = False
     retry_limit = 3
 
     def perform(self) -> None:
         raise ConnectionError("flaky service is down")
+
+
+class RetrySelectiveJob(Retry, Job):
+    """Retries connection problems only, never a ConnectionRefusedError; spreads retries."""
+
+    destroy_on_complete = False
+    retry_limit = 5
+    retry_jitter = 0.5
+    retry_on = (ConnectionError, TimeoutError)
+    dont_retry_on = (ConnectionRefusedError,)
+    raise_as = me.StringField(default="ConnectionResetError")
+
+    def perform(self) -> None:
+        import builtins
+
+        raise getattr(builtins, self.raise_as)(f"raised {self.raise_as}")
 
 
 class WindowJob(ProcessingWindow, Job):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import mongoengine as me
 
-from rocketjob import Job, after
+from rocketjob import Job, Retry, after
 
 PERFORMS = "runtime_performs"
 COMPLETIONS = "runtime_completions"
@@ -44,6 +44,59 @@ class RuntimeJob(Job):
         jobs_db()[kind].insert_one({"job_id": str(self.pk), "worker": self.worker_name})
 
 
+PERFORM_ENDS = "runtime_perform_ends"
+
+
+class CheckpointJob(RuntimeJob):
+    """Calls ``checkpoint()`` before each of ``steps`` short steps, then sleeps ``tail_seconds``
+    past its last checkpoint; records its start (PERFORMS) and its end (PERFORM_ENDS)."""
+
+    pausable = True
+    checkpoints = True
+    checkpoint_seconds = 0.2
+    steps = me.IntField(default=100, user_editable=True)
+    step_seconds = me.FloatField(default=0.05)
+    tail_seconds = me.FloatField(default=0.0)
+
+    def perform(self) -> None:
+        self._record(PERFORMS)
+        for _ in range(self.steps):
+            self.checkpoint()
+            time.sleep(self.step_seconds)
+        time.sleep(self.tail_seconds)
+        self._record(PERFORM_ENDS)
+
+
+class TimeLimitJob(RuntimeJob):
+    """Runs ``sleep_seconds`` in short Python steps, or (``blocked``) in one ``time.sleep``,
+    a call in C that an exception raised into the thread cannot interrupt."""
+
+    time_limit = 1.0
+    blocked = me.BooleanField(default=False)
+
+    def perform(self) -> None:
+        if not self.blocked:
+            super().perform()
+        else:
+            self._record(PERFORMS)
+            time.sleep(self.sleep_seconds)
+        self._record(PERFORM_ENDS)
+
+
+class TimeLimitRetryJob(Retry, TimeLimitJob):
+    retry_limit = 3
+
+
+class RateLimitedJob(Job):
+    """At most 5 starts per 2-second window, across every worker and process."""
+
+    destroy_on_complete = False
+    rate_limit = (5, 2.0)
+
+    def perform(self) -> None:
+        time.sleep(0.05)
+
+
 class RuntimeFailJob(Job):
     destroy_on_complete = False
 
@@ -55,4 +108,12 @@ class RuntimeLowPriorityJob(RuntimeJob):
     """Same behaviour; a second class for include/exclude filters."""
 
 
-__all__ = ["RuntimeFailJob", "RuntimeJob", "RuntimeLowPriorityJob"]
+__all__ = [
+    "CheckpointJob",
+    "RateLimitedJob",
+    "RuntimeFailJob",
+    "RuntimeJob",
+    "RuntimeLowPriorityJob",
+    "TimeLimitJob",
+    "TimeLimitRetryJob",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from mission_control.roles import ensure_role_groups
+from rocketjob.metrics import recorder
 
 
 @pytest.fixture
@@ -52,3 +53,13 @@ def fast_password_hashing(settings: Any) -> None:
 @pytest.fixture
 def admin_client_mc(make_client: Callable[..., Client]) -> Client:
     return make_client("admin")
+
+
+@pytest.fixture
+def quiet_recorder() -> Iterator[None]:
+    """Only the minutes a test seeds are in the metrics collection (no flusher, nothing
+    pending from an earlier test)."""
+    recorder.ACCUMULATOR.drain()
+    recorder.stop()
+    yield
+    recorder.ACCUMULATOR.drain()

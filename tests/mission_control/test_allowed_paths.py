@@ -124,3 +124,38 @@ def test_an_allowed_path_can_still_be_set(make_client, incoming):
     assert response.status_code == 302
     upload.reload()
     assert upload.upload_file_name == str(good)
+
+
+def test_upload_properties_cannot_set_a_field_that_needs_destroy_job(make_client, incoming):
+    """A manager without destroy_job must not reach a requires_permission field through an
+    UploadFileJob's properties (the job it creates would carry the change)."""
+    upload = failed_upload(incoming)
+    response = make_client("manager").post(
+        f"{LIST}{upload.pk}/edit/",
+        {
+            "job_class_name": "ReportPathBatchJob",
+            "properties": '{"keep_days": 1}',
+            "upload_file_name": str(incoming / "bad.csv"),
+            "priority": "30",
+        },
+    )
+    assert response.status_code == 400
+    assert "need a permission" in response.content.decode()
+    stored = Job._get_collection().find_one({"_id": upload.pk})
+    assert (stored["job_class_name"], stored.get("properties", {})) == ("CsvBatchJob", {})
+
+
+def test_upload_properties_cannot_name_a_path_outside_the_allow_list(make_client, incoming):
+    upload = failed_upload(incoming)
+    response = make_client("manager").post(
+        f"{LIST}{upload.pk}/edit/",
+        {
+            "job_class_name": "ReportPathBatchJob",
+            "properties": f'{{"report_path": "{incoming.parent / "shadow"}"}}',
+            "upload_file_name": str(incoming / "bad.csv"),
+            "priority": "30",
+        },
+    )
+    assert response.status_code == 400
+    assert "outside the allowed paths" in response.content.decode()
+    assert Job._get_collection().find_one({"_id": upload.pk}).get("properties", {}) == {}

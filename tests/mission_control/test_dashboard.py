@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from mission_control import dashboard_data
+from mission_control import dashboard_points
 from rocketjob.metrics.store import MinuteMetrics, minute_of, record_minute
 from rocketjob.plugins.job.model import utc_now
 from tests.mission_control import factories
@@ -25,13 +25,13 @@ def seed(job_class: str, minutes_ago: int, **numbers) -> int:
 
 
 def test_quantile_interpolates_inside_the_bucket():
-    assert dashboard_data.quantile(0.95, {}) is None
+    assert dashboard_points.quantile(0.95, {}) is None
     # Buckets are (0.25, 0.5], (0.5, 1], ...: the median of 10 in (0.5, 1] is halfway in.
-    assert dashboard_data.quantile(0.5, {"1": 10}) == pytest.approx(0.75)
+    assert dashboard_points.quantile(0.5, {"1": 10}) == pytest.approx(0.75)
     # 90 samples in (0.05, 0.1], 10 in (0.5, 1]: rank 95 is the 5th of the 10 -> 0.75.
-    assert dashboard_data.quantile(0.95, {"0.1": 90, "1": 10}) == pytest.approx(0.75)
+    assert dashboard_points.quantile(0.95, {"0.1": 90, "1": 10}) == pytest.approx(0.75)
     # Beyond the largest finite bound, report that bound (as Prometheus does).
-    assert dashboard_data.quantile(0.95, {"0.1": 1, "+Inf": 99}) == 3600.0
+    assert dashboard_points.quantile(0.95, {"0.1": 1, "+Inf": 99}) == 3600.0
 
 
 def test_hour_payload_per_minute_and_per_class(make_client):
@@ -94,6 +94,7 @@ def test_page_lists_classes_escaped_and_links_from_the_nav(make_client):
     for chart in ("throughput", "failures", "queue", "latency"):
         assert f'id="mc-chart-{chart}"' in html
     assert "mission_control/charts.js" in html
+    assert "95th percentile, latest:" in html and "latency_p95:" not in html  # legend in words
     listing = client.get("/admin/mission_control/job/").content.decode()
     assert 'href="/admin/mission_control/job/dashboard/" id="mc-dashboard-link"' in listing
     assert client.get(DATA).json()["classes"] == [XSS]  # JSON: the script reads it as text
@@ -135,3 +136,32 @@ def test_batch_job_records_per_second(make_client):
         not in client.get(f"/admin/mission_control/job/{plain.pk}/").content.decode()
     )
     assert client.get("/admin/mission_control/job/nope/metrics/").status_code == 404
+
+
+def test_a_poll_reads_only_the_points_that_can_still_change(make_client, monkeypatch):
+    for minutes_ago in (2, 20, 200, 1000):
+        seed("ImportJob", minutes_ago, completed=15, queued=minutes_ago)
+    client = make_client("view")
+    first = {w: client.get(DATA, {"window": w}).json() for w in ("hour", "day")}
+    reads: list[tuple[object, object, int]] = []
+    original = dashboard_points.class_series
+
+    def counting(since, until=None, job_class=None):
+        found = original(since, until=until, job_class=job_class)
+        reads.append((since, until, len(found)))
+        return found
+
+    monkeypatch.setattr(dashboard_points, "class_series", counting)
+    again = {w: client.get(DATA, {"window": w}).json() for w in ("hour", "day")}
+    if again["hour"]["times"] == first["hour"]["times"]:  # no minute boundary in between
+        assert again == first
+    assert again["day"]["totals"]["completed"] == 60
+    # Each poll read only its open points: 1-3 minutes for the hour, one quarter for the day.
+    assert len(reads) == 2 and all(found <= 1 for _, _, found in reads)
+    spans = [(until - since).total_seconds() / 60 for since, until, _ in reads]
+    assert spans[0] <= 3 and spans[1] <= 30, spans
+
+    seed("ImportJob", 0, completed=7)  # the current minute is never cached
+    assert client.get(DATA, {"window": "day"}).json()["totals"]["completed"] == 67
+    dashboard_points.POINTS.clear()
+    assert client.get(DATA, {"window": "day"}).json()["totals"]["completed"] == 67

@@ -125,7 +125,9 @@ def test_enable_disable_and_conflicts(make_client, inbox):
 
 
 def test_enable_outside_allowed_paths_shows_the_reason(make_client, inbox):
-    entry = make_entry(inbox, pattern="/etc/*.conf")
+    # Saved before the allow-list was narrowed: today it could not be created at all.
+    entry = make_entry(inbox, pattern=str(inbox / "later-outside" / "*.conf"))
+    DirmonEntry.objects(pk=entry.pk).update(set__pattern="/etc/*.conf")
     response = make_client("dirmon").post(f"{DIRMON}{entry.pk}/enable/", follow=True)
     assert "outside the allowed paths" in response.content.decode()
     entry.reload()
@@ -182,3 +184,48 @@ def test_properties_that_need_another_permission_are_not_offered(make_client, in
     )
     assert response.status_code == 302
     assert "keep_days" not in DirmonEntry.objects.get(name="reports").properties
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        {"pattern": "/etc/*.conf", "archive_directory": "archive"},
+        {"pattern": "INBOX/../*.conf", "archive_directory": "archive"},
+        {"pattern": "INBOX/*.txt", "archive_directory": "/tmp/elsewhere"},
+    ],
+)
+def test_a_pending_entry_outside_the_allowed_paths_is_refused_at_create(make_client, inbox, paths):
+    values = {k: v.replace("INBOX", str(inbox)) for k, v in paths.items()}
+    response = make_client("dirmon").post(
+        f"{DIRMON}new/?job_class_name=FileNoteJob", {"name": "sneaky", **values}
+    )
+    assert response.status_code == 400
+    assert "outside the allowed paths" in response.content.decode()
+    assert DirmonEntry.objects.count() == 0
+
+
+def test_editing_a_pending_entry_to_a_path_outside_is_refused(make_client, inbox):
+    entry = make_entry(inbox)
+    response = make_client("dirmon").post(
+        f"{DIRMON}{entry.pk}/edit/",
+        {"name": "notes", "pattern": "/etc/*.conf", "archive_directory": "archive"},
+    )
+    assert response.status_code == 400
+    assert "outside the allowed paths" in response.content.decode()
+    entry.reload()
+    assert entry.pattern == str(inbox / "notes" / "*.txt") and entry.state == "pending"
+
+
+def test_a_property_naming_a_path_outside_the_allowed_paths_is_refused(make_client, inbox):
+    response = make_client("dirmon").post(
+        f"{DIRMON}new/?job_class_name=ReportPathBatchJob",
+        {
+            "name": "reports",
+            "pattern": str(inbox / "*.txt"),
+            "archive_directory": "archive",
+            "property_report_path": "/etc/shadow",
+        },
+    )
+    assert response.status_code == 400
+    assert "outside the allowed paths" in response.content.decode()
+    assert DirmonEntry.objects.count() == 0

@@ -173,6 +173,22 @@ def test_buttons_follow_allowed_events(make_client):
     assert 'data-action="pause"' not in running  # plain jobs are not pausable while running
 
 
+def test_a_running_job_with_checkpoints_offers_pause_and_pauses(make_client):
+    from tests.jobsapp.foundation_jobs import PausableJob, PausableWithoutCheckpointsJob
+
+    client = make_client("manager")
+    without = PausableWithoutCheckpointsJob.create()
+    without.start("host:1:0")
+    page = client.get(f"{LIST}{without.pk}/").content.decode()
+    assert 'data-action="pause"' not in page  # it would never stop: not offered
+    job = PausableJob.create()
+    job.start("host:1:0")
+    assert 'data-action="pause"' in client.get(f"{LIST}{job.pk}/").content.decode()
+    response = client.post(action_url(job.pk, "pause"), {"expected_state": "running"}, follow=True)
+    assert response.status_code == 200
+    assert state_of(job) == "paused"
+
+
 # -- bulk ----------------------------------------------------------------------------------
 
 

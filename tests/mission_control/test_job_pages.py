@@ -208,6 +208,25 @@ def test_edit_saves_changes(make_client):
     assert (job.description, job.priority, job.log_level) == ("new", 7, "DEBUG")
 
 
+def test_time_limit_is_shown_and_edited(make_client):
+    job = factories.queued()
+    client = make_client("manager")
+    html = client.get(f"{LIST}{job.pk}/edit/").content.decode()
+    assert re.search(r'<input type="number" name="time_limit"', html)
+    response = client.post(
+        f"{LIST}{job.pk}/edit/",
+        {"description": "", "priority": "50", "log_level": "", "time_limit": "90.5"},
+    )
+    assert response.status_code == 302
+    job.reload()
+    assert job.time_limit == 90.5
+    assert "90.5" in client.get(f"{LIST}{job.pk}/").content.decode()
+    refused = client.post(f"{LIST}{job.pk}/edit/", {"priority": "50", "time_limit": "0"})
+    assert refused.status_code == 400
+    job.reload()
+    assert job.time_limit == 90.5
+
+
 def test_edit_shows_validation_errors_and_saves_nothing(make_client):
     job = factories.queued(description="old")
     client = make_client("manager")
@@ -324,3 +343,38 @@ def test_running_list_shows_records_and_busy_workers(make_client):
     assert "<td>12</td>" in row  # records
     assert 'title="web:1:0">3</span>' in row  # three workers busy with it
     assert "processing" in row
+
+
+def test_a_rate_limited_job_is_shown_as_throttled(make_client):
+    import time
+
+    from rocketjob import ClaimFilter
+    from rocketjob.runtime.claim import next_job
+    from tests.jobsapp.runtime_jobs import RateLimitedJob  # 5 starts per 2 s
+
+    while time.time() % 2.0 > 1.0:  # all six claims in one window
+        time.sleep(0.05)
+    jobs = [RateLimitedJob.create() for _ in range(6)]
+    claim_filter = ClaimFilter()
+    for _ in range(6):
+        next_job(Job, "host:1:0", claim_filter)
+    client = make_client("view")
+    listing = client.get(f"{LIST}state/queued/").content.decode()
+    assert "rate_limit" in listing
+    detail = client.get(f"{LIST}{jobs[5].pk}/").content.decode()
+    assert "rate_limit" in detail
+
+
+def test_a_running_batch_job_shows_the_batch_throttle_that_holds(make_client):
+    from rocketjob import ClaimFilter
+    from rocketjob.runtime.claim import next_job
+    from tests.jobsapp.batch_jobs import GatedBatchJob
+
+    job = GatedBatchJob.create_from_upload([str(i) for i in range(20)])
+    started = next_job(Job, "host:1:0", ClaimFilter())
+    assert started is not None
+    started.work("host:1:0", lambda: True)  # before_batch; its worker leaves at once
+    job.set_fields(gate_closed=True)
+    assert next_job(Job, "host:1:1", ClaimFilter()) is None  # the joiner records why
+    listing = make_client("view").get(f"{LIST}state/running/").content.decode()
+    assert "gate_is_closed" in listing

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.test import Client, override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from rocketjob.metrics import recorder
 from rocketjob.metrics.store import MinuteMetrics, minute_of, record_minute
 from rocketjob.runtime.server import ActiveWorker, Server
 from tests.mission_control import factories
@@ -21,13 +20,7 @@ URL = "/admin/mission_control/job/metrics/"
 TOKEN = "s3cret-scraper-token"
 
 
-@pytest.fixture(autouse=True)
-def quiet_recorder() -> Iterator[None]:
-    """Only the minutes seeded here are in the metrics collection."""
-    recorder.ACCUMULATOR.drain()
-    recorder.stop()
-    yield
-    recorder.ACCUMULATOR.drain()
+pytestmark = pytest.mark.usefixtures("quiet_recorder")
 
 
 @pytest.fixture
@@ -137,3 +130,15 @@ def test_no_token_is_accepted_while_the_setting_is_empty() -> None:
 
 def test_the_url_only_answers_get(make_client) -> None:
     assert make_client("view").post(URL).status_code == 405
+
+
+def test_an_unreadable_server_document_is_counted_not_a_failed_scrape(make_client) -> None:
+    Server.register("good:1", max_workers=2)
+    bad = Server.register("bad:1", max_workers=2)
+    Server._get_collection().update_one({"_id": bad.pk}, {"$set": {"heartbeat": "garbage"}})
+    samples = _scrape(make_client("view"))
+    servers = {
+        labels[0][1]: n for (name, labels), n in samples.items() if name == "rocketjob_servers"
+    }
+    assert servers.pop("unreadable") == 1
+    assert sum(servers.values()) == 1  # the good one, in whatever state it registered

@@ -66,3 +66,36 @@ def test_zone_applies_to_lists_too(make_client, job):
     client.cookies["mc_tz"] = "Asia/Tokyo"
     html = client.get(f"{LIST}state/failed/").content.decode()
     assert " JST" in html and "Times in" in html
+
+
+def test_the_edit_form_shows_and_reads_run_at_in_the_viewer_zone(make_client, job):
+    client = make_client("manager")
+    client.cookies["mc_tz"] = "Asia/Tokyo"
+    edit = f"{LIST}{job.pk}/edit/"
+    html = client.get(edit).content.decode()
+    assert 'value="2026-07-01T21:30:05"' in html  # 12:30:05 UTC in Tokyo
+    form = {"description": "", "priority": "50", "log_level": "", "throttle_group": ""}
+    response = client.post(edit, {**form, "run_at": "2026-07-02T09:00:00"})
+    assert response.status_code == 302
+    job.reload()
+    assert job.run_at.replace(tzinfo=UTC) == datetime(2026, 7, 2, 0, 0, tzinfo=UTC)
+
+
+def test_server_list_and_dirmon_dates_follow_the_viewer_zone(make_client, job):
+    from rocketjob.runtime.server import Server
+
+    Server.register("zone:1", max_workers=1)
+    client = make_client("view")
+    client.cookies["mc_tz"] = "Asia/Tokyo"
+    servers = client.get("/admin/mission_control/server/").content.decode()
+    assert servers.count(" JST") >= 2  # started and heartbeat titles
+
+
+def test_a_jobs_own_dates_follow_the_viewer_zone(make_client):
+    from tests.jobsapp.mission_control_jobs import DatedReportJob
+
+    job = DatedReportJob.create(report_day=WHEN)
+    client = make_client("view")
+    client.cookies["mc_tz"] = "Asia/Tokyo"
+    html = detail(client, job)
+    assert "&quot;report_day&quot;: &quot;2026-07-01 21:30:05 JST&quot;" in html

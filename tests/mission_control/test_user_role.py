@@ -140,3 +140,28 @@ def test_jobs_from_a_dirmon_entry_made_in_mission_control_are_its_creators(make_
     assert raw(job)["state"] == "queued"
     # The dirmon role includes the user role: the entry's creator may act on the job.
     assert creator.post(*abort).status_code == 302 and raw(job)["state"] == "aborted"
+
+
+def test_user_repairs_the_records_of_own_batch_job_only(make_client):
+    client = make_client("user")
+    records = ["a", "b", "bad 1", "c"]
+    own = factories.failed_batch(records, created_by=client.username)
+    others = factories.failed_batch(records, created_by="someone-else")
+    own_slice = client.get(f"{LIST}{own.pk}/slices/1/").content.decode()
+    assert "/records/2/edit/" in own_slice and "/records/2/delete/" in own_slice
+    assert "/records/2/edit/" not in client.get(f"{LIST}{others.pk}/slices/1/").content.decode()
+    exceptions = client.get(f"{LIST}{own.pk}/exceptions/").content.decode()
+    assert f"{own.pk}/action/retry/" in exceptions  # the Retry button of the exceptions page
+    assert (
+        f"{others.pk}/action/retry/"
+        not in client.get(f"{LIST}{others.pk}/exceptions/").content.decode()
+    )
+
+    fixed = {"record": '"fixed 1"'}
+    assert client.post(f"{LIST}{others.pk}/slices/1/records/2/edit/", fixed).status_code == 403
+    assert client.post(f"{LIST}{others.pk}/slices/1/records/0/delete/").status_code == 403
+    assert client.get(f"{LIST}{others.pk}/slices/1/records/2/edit/").status_code == 403
+    response = client.post(f"{LIST}{own.pk}/slices/1/records/2/edit/", fixed, follow=True)
+    assert "Record 3 saved." in response.content.decode()
+    assert "fixed 1" in client.get(f"{LIST}{own.pk}/slices/1/").content.decode()
+    assert "fixed 1" not in client.get(f"{LIST}{others.pk}/slices/1/").content.decode()

@@ -42,3 +42,36 @@ def test_processing_window_bounds() -> None:
     assert job.processing_window_active(datetime(2026, 1, 10, 22, 59, 59, tzinfo=UTC))
     assert not job.processing_window_active(datetime(2026, 1, 10, 23, 0, tzinfo=UTC))
     assert not job.processing_window_active(datetime(2026, 1, 10, 21, 59, tzinfo=UTC))
+
+
+def test_jitter_adds_up_to_its_fraction_of_the_delay() -> None:
+    from tests.jobsapp.plugin_jobs import RetrySelectiveJob  # retry_jitter = 0.5
+
+    delays = [
+        RetrySelectiveJob.build(failure_count=1).rocketjob_retry_delay_seconds() for _ in range(200)
+    ]
+    assert all(6 <= d <= 9 for d in delays)
+    assert len({round(d, 3) for d in delays}) > 100  # spread, not one value
+    assert min(delays) < 6.5 and max(delays) > 8.5
+
+
+@pytest.mark.parametrize(
+    ("exception", "wanted"),
+    [
+        (ConnectionResetError("reset"), True),  # a ConnectionError: in retry_on
+        (TimeoutError("slow"), True),
+        (ConnectionRefusedError("refused"), False),  # dont_retry_on wins over retry_on
+        (ValueError("bad input"), False),  # not in retry_on
+        (None, False),  # failed by a user
+    ],
+)
+def test_retry_on_and_dont_retry_on(exception: BaseException | None, wanted: bool) -> None:
+    from tests.jobsapp.plugin_jobs import RetrySelectiveJob
+
+    assert RetrySelectiveJob.build().rocketjob_retry_wanted(exception) is wanted
+
+
+def test_without_lists_every_exception_is_retried() -> None:
+    job = RetryFailingJob.build()
+    assert job.rocketjob_retry_wanted(ValueError("x")) is True
+    assert job.rocketjob_retry_wanted(None) is False

@@ -33,6 +33,7 @@ REFUSED = [
     ({"a": {"$size": "3"}}, "$size needs a whole number"),
     ({"$where": "true"}, "$where (server-side JavaScript) is not allowed"),
     ({"": 1}, "a field name is empty"),
+    ({"a": {"$regex": "("}}, "$regex '(' is not a valid regular expression"),
 ]
 
 
@@ -51,9 +52,9 @@ def test_queries_mongodb_would_refuse_or_ignore_are_refused(where: object, messa
 
 
 def test_the_where_filter_setting_is_checked_by_a_system_check() -> None:
-    from tests.server import test_server_url
+    from tests.server import url_with_database
 
-    url = f"{test_server_url()}/rocketjob_test"
+    url = url_with_database("rocketjob_test")
     try:
         with override_settings(ROCKETJOB={"mongodb_url": url, "where_filter": {"$bogus": 1}}):
             errors = [m for m in run_checks(tags=["rocketjob"]) if m.id == "rocketjob.E003"]

@@ -26,8 +26,15 @@
     return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * power;
   }
 
+  // Grid lines at round values: 0-50 in tens, 0-5 in ones, 0-2 in halves, 0-1 in fifths.
+  function gridSteps(top) {
+    var lead = Math.round(top / Math.pow(10, Math.floor(Math.log10(top))));
+    return lead === 2 ? 4 : 5;
+  }
+
   function format(value) {
     if (value === null || value === undefined) { return "–"; }
+    if (Number.isInteger(value)) { return String(value); }
     if (Math.abs(value) >= 100) { return value.toFixed(0); }
     if (Math.abs(value) >= 10) { return value.toFixed(1); }
     return String(Math.round(value * 100) / 100);
@@ -64,8 +71,9 @@
     var first = times[0] || 0, last = times[times.length - 1] || 1;
     var x = function (t) { return LEFT + (W - LEFT - RIGHT) * (last > first ? (t - first) / (last - first) : 1); };
     var y = function (v) { return TOP + (H - TOP - BOTTOM) * (1 - v / top); };
-    for (var i = 0; i <= 4; i += 1) {
-      var value = top * i / 4;
+    var steps = gridSteps(top);
+    for (var i = 0; i <= steps; i += 1) {
+      var value = top * i / steps;
       node("line", { x1: LEFT, x2: W - RIGHT, y1: y(value), y2: y(value), "class": "mc-grid" }, svg);
       node("text", { x: LEFT - 4, y: y(value) + 3, "text-anchor": "end", "class": "mc-axis" }, svg)
         .textContent = format(value);

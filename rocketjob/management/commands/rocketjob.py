@@ -18,6 +18,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from pymongo.errors import PyMongoError
 
 from rocketjob.events import LOG_LEVELS
 
@@ -108,7 +109,7 @@ class Command(BaseCommand):
                     lines += control.send(event, options[action])
                     acted = True
             for action in ("stop_worker", "kill_worker"):
-                if options[action]:
+                if options[action] is not None:  # "" is refused by send, never a run
                     lines += control.send(action, "", worker_name=options[action])
                     acted = True
             if options["set_log_level"]:
@@ -121,6 +122,8 @@ class Command(BaseCommand):
                 acted = True
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        except PyMongoError as exc:  # control skips the system checks that would report it
+            raise CommandError(f"cannot reach the database: {exc}") from exc
         for line in lines:
             self.stdout.write(line)
         return acted

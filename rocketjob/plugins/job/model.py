@@ -91,6 +91,9 @@ class JobModel:
     #: Username of whoever created the job (``Job.create(..., created_by=user.get_username())``);
     #: Mission Control's "user" role may act only on jobs whose creator is the signed-in user.
     created_by = me.StringField(max_length=150, copy_on_restart=True)
+    #: Seconds a worker lets ``perform`` run before failing it with TimeLimitExceeded
+    #: (empty: no limit). Set a class default with ``time_limit = 300``.
+    time_limit = me.FloatField(min_value=0.001, user_editable=True, copy_on_restart=True)
 
     #: Whether a running job may be paused (batch jobs are; plain jobs are not).
     pausable: bool = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import mongoengine as me
+from mongoengine.base import get_document
 from mongoengine.errors import FieldDoesNotExist, NotRegistered
 from pymongo import ReturnDocument
 
@@ -20,6 +21,9 @@ from rocketjob.exceptions import (
     UnknownJobClassError,
     UnknownJobFieldError,
 )
+from rocketjob.fields import unstorable_reason
+from rocketjob.plugins.job import changes
+from rocketjob.plugins.job.fast_load import load_scalar_document
 from rocketjob.plugins.job.model import STATES, utc_now
 
 
@@ -48,8 +52,35 @@ class PersistenceMixin:
     def create(cls, **fields: Any) -> Any:
         """Validate and enqueue a new job; returns the saved job."""
         job = cls.build(**fields)
+        job.rocketjob_check_encodable(fields)
         job.save(force_insert=True)
         return job
+
+    def rocketjob_check_encodable(self, names: Any) -> None:
+        """JobValidationError for a field whose value MongoDB cannot store, e.g. an integer
+        beyond int64 (also inside a dict) or a date past year 9999 once in UTC.
+
+        Without it pymongo raises OverflowError at the write: a 500 in Mission Control's edit
+        form and a raw traceback from ``create``. Only the named (set) fields are encoded.
+        """
+        errors: dict[str, me.ValidationError] = {}
+        for name in names:
+            field = self._fields.get(name)  # type: ignore[attr-defined]
+            value = getattr(self, name, None)
+            if field is None or value is None:
+                continue
+            try:
+                stored = field.to_mongo(value)
+            except (TypeError, ValueError):
+                continue  # a wrong type: mongoengine's validation reports it
+            message = unstorable_reason(stored)
+            if message:
+                errors[name] = me.ValidationError(message, field_name=name)
+        if errors:
+            detail = "; ".join(f"{name}: {e.message}" for name, e in sorted(errors.items()))
+            error = JobValidationError(f"{type(self).__name__} is invalid: {detail}")
+            error.errors = errors
+            raise error
 
     def validate(self, clean: bool = True) -> None:
         """mongoengine validation, raising :class:`JobValidationError` with every field's error."""
@@ -58,10 +89,14 @@ class PersistenceMixin:
         except JobValidationError:
             raise
         except me.ValidationError as exc:
-            error = JobValidationError(f"{type(self).__name__} is invalid: {_describe(exc)}")
-            error.errors = exc.errors
-            error.field_name = exc.field_name
-            raise error from exc
+            raise self.rocketjob_invalid(exc) from exc
+
+    def rocketjob_invalid(self, exc: me.ValidationError) -> JobValidationError:
+        """``exc`` as the JobValidationError that names every invalid field."""
+        error = JobValidationError(f"{type(self).__name__} is invalid: {_describe(exc)}")
+        error.errors = exc.errors
+        error.field_name = exc.field_name
+        return error
 
     # -- loading --------------------------------------------------------------------------
     @classmethod
@@ -70,6 +105,18 @@ class PersistenceMixin:
             return super()._from_son(son, *args, **kwargs)  # type: ignore[misc]
         except NotRegistered as exc:
             raise UnknownJobClassError(son.get("_cls", "?"), son.get("_id")) from exc
+
+    @classmethod
+    def rocketjob_load_claimed(cls, son: dict[str, Any]) -> Any:
+        """The job for a document the claim returned: built directly when every stored value
+        is a scalar (rocketjob/plugins/job/fast_load.py), else by ``_from_son``."""
+        name = son.get("_cls", cls._class_name)
+        try:
+            klass = cls if name == cls._class_name else get_document(name)
+        except NotRegistered as exc:
+            raise UnknownJobClassError(name, son.get("_id")) from exc
+        job = load_scalar_document(klass, son)
+        return job if job is not None else cls._from_son(son)
 
     @classmethod
     def load(cls, job_id: Any) -> Any:
@@ -85,11 +132,18 @@ class PersistenceMixin:
         if self.pk is None:
             self.save(force_insert=True)  # type: ignore[attr-defined]
             return
-        self.validate()
+        # Usually a few scalar fields changed: validate and render just those (changes.py).
+        scalars = changes.scalar_changes(self)
+        if scalars is None:
+            self.validate()
+        elif errors := changes.validation_errors(self, scalars):
+            raise self.rocketjob_invalid(me.ValidationError("invalid changes", errors=errors))
         if event == "complete" and getattr(self, "destroy_on_complete", False):
             self.rocketjob_delete_if(event, expected)
             return
-        update = self.rocketjob_changes()
+        update = (
+            self.rocketjob_changes() if scalars is None else changes.scalar_update(self, scalars)
+        )
         if not update:
             return
         stored = self._get_collection().find_one_and_update(  # type: ignore[attr-defined]
@@ -100,17 +154,15 @@ class PersistenceMixin:
         )
         if stored is None:
             self.rocketjob_raise_conflict(event, expected)
-        self._clear_changed_fields()  # type: ignore[attr-defined]
+        if scalars is None:
+            self._clear_changed_fields()  # type: ignore[attr-defined]
+        else:  # nothing nested changed: no embedded document has changes to clear
+            self._changed_fields: list[str] = []
 
     def rocketjob_changes(self) -> dict[str, Any]:
         """The fields changed in memory as a ``$set``/``$unset`` update (empty if none)."""
         sets, unsets = self._delta()  # type: ignore[attr-defined]
-        update: dict[str, Any] = {}
-        if sets:
-            update["$set"] = sets
-        if unsets:
-            update["$unset"] = unsets
-        return update
+        return changes.as_update(sets, unsets)
 
     def rocketjob_delete_if(self, event: str, expected: dict[str, Any]) -> None:
         """Complete-and-destroy in one write: delete the job if it still matches ``expected``.
@@ -137,6 +189,7 @@ class PersistenceMixin:
         for name, value in fields.items():
             setattr(self, name, value)
         self.validate()
+        self.rocketjob_check_encodable(fields)
         update = self.rocketjob_changes()
         if update:
             self._get_collection().update_one(queries.by_id(self.pk), update)  # type: ignore[attr-defined]

@@ -22,6 +22,8 @@ from rocketjob.plugins.job.model import STATES, JobException, utc_now
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "start", "source": "queued", "dest": "running"},
     {"trigger": "complete", "source": "running", "dest": "completed"},
+    # A job paused after perform's last checkpoint, whose worker finished it (worker.py).
+    {"trigger": "complete", "source": "paused", "dest": "completed", "conditions": "is_held"},
     {"trigger": "fail", "source": ["queued", "running", "paused"], "dest": "failed"},
     {"trigger": "retry", "source": "failed", "dest": "queued"},
     {"trigger": "pause", "source": "queued", "dest": "paused"},
@@ -75,7 +77,11 @@ class StateMachineMixin:
 
     # -- conditions -----------------------------------------------------------------------
     def is_pausable(self, **_: Any) -> bool:
-        return bool(self.pausable)
+        # A running plain job stops only at its checkpoints (see interrupt.py).
+        return bool(self.pausable) and bool(getattr(self, "checkpoints", False))
+
+    def is_held(self, **_: Any) -> bool:
+        return getattr(self, "worker_name", None) is not None
 
     def has_started(self, **_: Any) -> bool:
         return getattr(self, "started_at", None) is not None

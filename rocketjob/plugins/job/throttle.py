@@ -26,16 +26,28 @@ F = TypeVar("F", bound=Callable[..., bool])
 _MARK = "_rocketjob_throttle"
 
 
-def throttle(exclude: Exclude = "class") -> Callable[[F], F]:
-    """Declare a throttle method; ``exclude`` says which jobs to skip while it holds."""
+_ON_JOIN = "_rocketjob_throttle_on_join"
+
+
+def throttle(exclude: Exclude = "class", on_join: bool = True) -> Callable[[F], F]:
+    """Declare a throttle method; ``exclude`` says which jobs to skip while it holds.
+
+    ``on_join``: also checked when a worker is about to join a running batch job (see
+    :mod:`rocketjob.batch.batch_throttles`); built-in throttles about *starting* a job (the
+    running-jobs cap, the processing window) say False.
+    """
     if exclude not in ("class", "id", "group"):
         raise ValueError("exclude must be 'class', 'id' or 'group'")
 
     def mark(function: F) -> F:
         setattr(function, _MARK, exclude)
+        setattr(function, _ON_JOIN, on_join)
         return function
 
     return mark
+
+
+_throttles: dict[type, list[tuple[str, Exclude]]] = {}
 
 
 class ThrottleMixin:
@@ -51,15 +63,19 @@ class ThrottleMixin:
 
     @classmethod
     def rocketjob_throttle_methods(cls) -> list[tuple[str, Exclude]]:
-        found: dict[str, Exclude] = {}
-        for klass in reversed(cls.__mro__):
-            for name, value in vars(klass).items():
-                kind = getattr(value, _MARK, None)
-                if kind is not None:
-                    found[name] = kind
-        return list(found.items())
+        """The throttles of this class, found once per class (they run on every claim)."""
+        found = _throttles.get(cls)
+        if found is None:
+            marked: dict[str, Exclude] = {}
+            for klass in reversed(cls.__mro__):
+                for name, value in vars(klass).items():
+                    kind = getattr(value, _MARK, None)
+                    if kind is not None:
+                        marked[name] = kind
+            found = _throttles[cls] = list(marked.items())
+        return found
 
-    @throttle(exclude="group")
+    @throttle(exclude="group", on_join=False)
     def throttle_running_jobs_exceeded(self) -> bool:
         """True when the running-jobs cap of the class (or throttle_group) is reached."""
         limit = self.throttle_running_jobs
@@ -76,10 +92,32 @@ class ThrottleMixin:
         return bool(others >= limit)
 
     def rocketjob_evaluate_throttles(self) -> tuple[str, dict[str, Any]] | None:
-        """The first throttle that holds, and the claim filter that excludes jobs like this one."""
+        """The first throttle that holds, and the claim filter that excludes jobs like this one.
+
+        The class's ``rate_limit`` comes last: checking it uses up one start of the window,
+        which a job that another throttle holds back must not do.
+        """
         for name, exclude in self.rocketjob_throttle_methods():
             if getattr(self, name)():
                 return name, self.rocketjob_throttle_filter(exclude)
+        if self.rocketjob_rate_limit_exceeded():  # type: ignore[attr-defined]
+            return "rate_limit", self.rocketjob_throttle_filter("class")
+        return None
+
+    @classmethod
+    def rocketjob_join_throttle_names(cls) -> list[str]:
+        """The throttles also checked before joining a running batch job."""
+        return [
+            name
+            for name, _ in cls.rocketjob_throttle_methods()
+            if getattr(getattr(cls, name), _ON_JOIN, True)
+        ]
+
+    def rocketjob_throttle_until(self, name: str) -> float | None:
+        """Monotonic time until which the throttle ``name`` holds, when it is known (a rate
+        limit's window end); None: until the runtime's next reset of the exclusions."""
+        if name == "rate_limit":
+            return self.rocketjob_rate_window_end()  # type: ignore[attr-defined]
         return None
 
     def rocketjob_throttle_filter(self, exclude: Exclude) -> dict[str, Any]:

@@ -5,11 +5,14 @@ unknown operators (the embedded nx-27017 does), match nothing: the supervisor wo
 forever without claiming a job. So the filter is checked twice before it is used: its shape
 here (operators MongoDB knows, logical operators given lists of queries), then by the
 database itself with one ``find`` limited to a single document, whose refusal is reported.
-``$where`` (server-side JavaScript) is refused: a worker filter never needs code.
+``$where`` (server-side JavaScript) is refused: a worker filter never needs code. A ``$regex``
+must compile: the embedded server (which matches it in Python) would otherwise fail every
+claim, or silently match nothing, depending on the server.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pymongo.errors import OperationFailure, PyMongoError
@@ -58,7 +61,8 @@ def check_where(where: Any, source: str = "--where", *, collection: Any = None) 
 
         collection = Job._get_collection()
     try:
-        next(iter(collection.find(where, projection={"_id": 1}).limit(1)), None)
+        # Inside one $and, as the claim uses it: a server may parse a term differently there.
+        next(iter(collection.find({"$and": [where]}, projection={"_id": 1}).limit(1)), None)
     except OperationFailure as exc:
         message = (exc.details or {}).get("errmsg") or str(exc)
         raise InvalidWhereFilterError(f"{source} is refused by the database: {message}") from exc
@@ -115,6 +119,11 @@ def _condition_problem(value: Any, where: str) -> str | None:
             problem = check(argument, where)
             if problem:
                 return problem
+        if operator == "$regex" and isinstance(argument, str):
+            try:
+                re.compile(argument)
+            except re.error as exc:  # the embedded server would fail every claim with it
+                return f"$regex {argument!r} is not a valid regular expression: {exc} (in {where})"
         if operator == "$size" and (isinstance(argument, bool) or not isinstance(argument, int)):
             return f"$size needs a whole number (in {where})"
     return None

@@ -9,11 +9,17 @@ completion or failure, and returns a :class:`~rocketjob.runtime.work_result.Work
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, ClassVar
 
+from pymongo.errors import ConnectionFailure
+
 from rocketjob import queries
-from rocketjob.exceptions import StateConflictError
+from rocketjob.exceptions import InvalidTransitionError, StateConflictError, TimeLimitExceeded
+from rocketjob.plugins.job.callbacks import callback_names
+from rocketjob.plugins.job.changes import changed_fields
 from rocketjob.plugins.job.coroutines import call_perform
+from rocketjob.plugins.job.interrupt import JobInterrupted
 from rocketjob.plugins.job.model import utc_now
 from rocketjob.runtime.work_result import WorkResult
 
@@ -148,41 +154,120 @@ class WorkerMixin:
         )
 
     def rocketjob_start_claimed(self) -> None:
-        """Run start callbacks for a job the claim already moved to running."""
+        """Run start callbacks for a job the claim already moved to running.
+
+        Without start callbacks nothing can have changed: the check for changes (a walk over
+        every field) is skipped.
+        """
+        klass = type(self)
+        if not (
+            callback_names(klass, "before", "start") or callback_names(klass, "after", "start")
+        ):
+            return
         self.rocketjob_run_callbacks("before", "start")  # type: ignore[attr-defined]
         self.rocketjob_run_callbacks("after", "start")  # type: ignore[attr-defined]
-        if self._get_changed_fields():  # type: ignore[attr-defined]
+        if changed_fields(self):
             self.rocketjob_persist_transition(  # type: ignore[attr-defined]
                 "start", {"state": "running", "worker_name": self.worker_name}
             )
 
     def rocketjob_work(
-        self, worker_name: str, should_stop: Callable[[], bool] | None = None
+        self,
+        worker_name: str,
+        should_stop: Callable[[], bool] | None = None,
+        perform_window: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> WorkResult:
         """Process a claimed job: perform it, then complete or fail it.
 
         ``should_stop`` tells long-running work (batch slices) when to return early: the
         worker is shutting down or should look for higher-priority work. A plain job's
-        perform runs to its end.
+        perform runs to its end, or to a checkpoint that finds the job stopped.
+        ``perform_window`` (from the runtime's time limit) is entered around perform only,
+        so a TimeLimitExceeded raised into this thread lands in perform and fails the job.
 
         A state change made meanwhile by someone else (abort, pause, fail from Mission
         Control) wins: the conflict is logged and the job is left as they set it.
         """
         logger = self.logger  # type: ignore[attr-defined]
+        self.rocketjob_checkpoint_start(worker_name)  # type: ignore[attr-defined]
         try:
             with logger.measure("perform"):
                 self.rocketjob_start_claimed()
-                self.rocketjob_run_perform()
+                with (perform_window or nullcontext)():
+                    self.rocketjob_run_perform()
+        except JobInterrupted as stopped:
+            self.rocketjob_stopped_at_checkpoint(stopped, worker_name)
+            return WorkResult.CONFLICT
         except Exception as exc:
+            if isinstance(exc, TimeLimitExceeded):
+                exc.args = (f"{self} ran past its time limit of {self.time_limit} s",)  # type: ignore[attr-defined]
             logger.exception("perform raised %s", type(exc).__name__)
+            if self.rocketjob_left_behind():
+                return WorkResult.CONFLICT
             self.rocketjob_fail_safely(exc, worker_name)
             return WorkResult.FAILED
+        finally:
+            self.rocketjob_checkpoint_start(None)  # type: ignore[attr-defined]
+        if self.rocketjob_left_behind():
+            return WorkResult.CONFLICT
+        return self.rocketjob_complete_claimed(worker_name)
+
+    def rocketjob_left_behind(self) -> bool:
+        """True when the runtime gave up on this thread (time limit): it must not write.
+
+        The job was failed for it, and may already run again under the same worker name.
+        """
+        if getattr(self, "rocketjob_abandoned", False):
+            self.logger.warning("perform returned after its thread was abandoned: not recorded")  # type: ignore[attr-defined]
+            return True
+        return False
+
+    def rocketjob_complete_claimed(self, worker_name: str) -> WorkResult:
+        """Complete after perform returned; a job paused meanwhile completes too.
+
+        A pause that came after perform's last checkpoint found the work done: the job is
+        completed from ``paused`` (still held by this worker), not left paused with its
+        completion dropped. Any other change made meanwhile (abort, fail) wins.
+        """
+        logger = self.logger  # type: ignore[attr-defined]
         try:
             self.fire("complete", precondition={"worker_name": worker_name})  # type: ignore[attr-defined]
         except StateConflictError as conflict:
-            logger.warning("not completed: %s", conflict)
-            return WorkResult.CONFLICT
+            if conflict.actual != "paused" or self.worker_name != worker_name:
+                logger.warning("not completed: %s", conflict)
+                return WorkResult.CONFLICT
+            logger.info("paused after its last checkpoint: completing it")
+            try:
+                self.fire("complete", precondition={"worker_name": worker_name})  # type: ignore[attr-defined]
+            except (StateConflictError, InvalidTransitionError) as again:
+                logger.warning("not completed: %s", again)
+                return WorkResult.CONFLICT
+        except ConnectionFailure:
+            raise  # an outage: the runtime writes the end once the database is back
+        except Exception as exc:
+            logger.exception("the completion cannot be stored: %s", type(exc).__name__)
+            return self.rocketjob_fail_unstorable(exc, worker_name)
         return WorkResult.PERFORMED
+
+    def rocketjob_fail_unstorable(self, exc: Exception, worker_name: str) -> WorkResult:
+        """Fail a job whose completion the database refused (a field set to an integer
+        beyond int64, a document over 16 MB): what perform set is dropped (the job is
+        reloaded) and the job fails with the error. Raised on, it crashed the worker thread
+        and the job was re-queued and performed again, forever."""
+        try:
+            self.reload()  # type: ignore[attr-defined]
+        except self.DoesNotExist:  # type: ignore[attr-defined]
+            return WorkResult.CONFLICT
+        self.rocketjob_fail_safely(exc, worker_name)
+        return WorkResult.FAILED
+
+    def rocketjob_stopped_at_checkpoint(self, stopped: JobInterrupted, worker_name: str) -> None:
+        """perform stopped at a checkpoint: leave the job as the operator set it."""
+        logger = self.logger  # type: ignore[attr-defined]
+        if stopped.state == "paused" and self.rocketjob_release_paused(worker_name):  # type: ignore[attr-defined]
+            logger.info("paused at a checkpoint; resume re-queues it")
+            return
+        logger.info("left as the operator set it: %s", stopped)
 
     def rocketjob_fail_safely(self, exc: BaseException, worker_name: str) -> None:
         try:
