@@ -73,7 +73,7 @@ def _medians(
 
 def _panels(title: str, unit: str, xlabel: str) -> tuple[Any, Axes, Axes]:
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    figure.suptitle(title, fontsize=12)
+    figure.suptitle(f"{title}\nmedians per size; small dots: single runs", fontsize=11)
     for axis in (left, right):
         axis.set_xscale("log")
         axis.set_xlabel(xlabel)

@@ -298,7 +298,9 @@ def release_paused_of(job_class: Any, held_by: dict[str, Any]) -> int:
 
     released = 0
     collection = job_class._get_collection()
-    held = queries.all_of(queries.eq("state", "paused"), held_by)
+    # A read each worker thread sends when it starts (every resume restarts them): its
+    # fields side by side, or the embedded server reads every job (rocketjob.queries).
+    held = queries.fields(queries.eq("state", "paused"), held_by)
     for raw in list(collection.find(held, {"_id": 1, "_cls": 1, "worker_name": 1})):
         klass = registered_job_classes().get(raw.get("_cls", ""))
         if klass is None or getattr(klass, "rocketjob_joinable", False):

@@ -10,6 +10,7 @@ from rocketjob import Job
 from rocketjob.plugins.job.interrupt import JobInterrupted
 from rocketjob.runtime.claim import requeue_dead_server
 from tests.claiming import claimed_job
+from tests.helpers import FindFilters
 from tests.jobsapp.runtime_jobs import CheckpointJob
 
 
@@ -80,3 +81,26 @@ def test_a_replacement_worker_thread_releases_what_its_predecessor_held_paused()
     Worker("host:9", 0, get_settings(), ClaimFilter())._requeue_own_claims()
     assert CheckpointJob.objects.get(pk=job.pk).worker_name is None
     assert CheckpointJob.objects.get(pk=other.pk).worker_name == "host:9:1"
+
+
+def test_the_paused_jobs_read_is_by_fields_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every worker thread sends it when it starts (a resume restarts them all): an ``$and``
+    there made the embedded server read every job (101,000 documents: 16 ms of server CPU
+    per job in a 1,000-job rocketjob_perf run, efficiency 0.07)."""
+    from rocketjob import queries
+    from rocketjob.connection import jobs_db
+    from rocketjob.runtime.claim import release_paused_of
+
+    job = _claimed("host:8:0")
+    CheckpointJob.objects.get(pk=job.pk).pause()
+    finds = FindFilters()
+    client = finds.client()
+    listened = client[jobs_db().name][Job._get_collection_name()]
+    monkeypatch.setattr(Job, "_get_collection", classmethod(lambda cls: listened))
+    try:
+        assert release_paused_of(Job, queries.eq("worker_name", "host:8:1")) == 0
+        assert release_paused_of(Job, queries.workers_of("host:8")) == 1
+    finally:
+        client.close()
+    assert len(finds.filters) == 2
+    assert not any(finds.top_level_operators()), finds.filters
