@@ -126,9 +126,17 @@ class Unique(ExclusiveMixin):
             try:
                 return super().create(**fields)  # type: ignore[misc]
             except DuplicateJobError as exc:
+                existing_id = exc.existing_id
                 if exc.rule != UNIQUE_KEY.index_name:
-                    raise  # another rule (Singleton, Cron) refused it
-                existing = cls.objects(pk=exc.existing_id).first() if exc.existing_id else None  # type: ignore[attr-defined]
+                    # Another rule (Singleton, Cron) refused it. When the write broke both that
+                    # rule's index and this key's, which one the server reports depends on its
+                    # index order: the key's holder, if any, is still the job to return.
+                    key = cls.build(**fields).rocketjob_unique_text()  # type: ignore[attr-defined]
+                    holder = UNIQUE_KEY.holder(cls._get_collection(), key, None)  # type: ignore[attr-defined]
+                    if holder is None:
+                        raise
+                    existing_id = holder["_id"]
+                existing = cls.objects(pk=existing_id).first() if existing_id else None  # type: ignore[attr-defined]
                 if existing is not None:
                     return existing
                 # The holder ended between the refusal and the read: try again.
