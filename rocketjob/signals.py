@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-job_started = Signal()
-job_completed = Signal()
-job_failed = Signal()
-job_retried = Signal()
-job_paused = Signal()
-job_resumed = Signal()
-job_aborted = Signal()
-job_requeued = Signal()
+# use_caching: the receivers for a sender (a job class) are found once, not at every event
+# (each performed job sends at least one); connecting or disconnecting clears the cache,
+# as for Django's own model signals.
+job_started = Signal(use_caching=True)
+job_completed = Signal(use_caching=True)
+job_failed = Signal(use_caching=True)
+job_retried = Signal(use_caching=True)
+job_paused = Signal(use_caching=True)
+job_resumed = Signal(use_caching=True)
+job_aborted = Signal(use_caching=True)
+job_requeued = Signal(use_caching=True)
 
 #: A batch job's ``before_batch`` is done and its slices are open to every worker. The
 #: runtime wakes this process's idle workers so they join at once, not at their next poll.

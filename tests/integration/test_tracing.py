@@ -125,9 +125,10 @@ print("ok")
 """
 
 
-def test_everything_works_without_opentelemetry_installed(rocketjob_db: Any) -> None:
+def _run_script(script: str, rocketjob_db: Any) -> None:
+    """Run ``script`` in a fresh interpreter (whose tracer provider is still unset)."""
     result = subprocess.run(
-        [sys.executable, "-c", WITHOUT_OTEL],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=rocketjob_db.subprocess_env(),
         capture_output=True,
@@ -136,3 +137,40 @@ def test_everything_works_without_opentelemetry_installed(rocketjob_db: Any) -> 
         check=False,
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_everything_works_without_opentelemetry_installed(rocketjob_db: Any) -> None:
+    _run_script(WITHOUT_OTEL, rocketjob_db)
+
+
+API_WITHOUT_SDK = """
+import django
+django.setup()
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, set_span_in_context
+from opentelemetry import context as otel_context
+from rocketjob import tracing
+from tests.jobsapp.runtime_jobs import RuntimeJob
+assert tracing.AVAILABLE and not tracing._sdk_configured()
+plain = RuntimeJob.create()
+assert not plain.trace_context
+with tracing.job_span(plain, "w:1:0") as span:
+    assert span is None  # nothing to record and no trace to carry on: no span is built
+parent = SpanContext(trace_id=0x1234, span_id=0x5678, is_remote=False,
+                     trace_flags=TraceFlags(TraceFlags.SAMPLED))
+token = otel_context.attach(set_span_in_context(NonRecordingSpan(parent)))
+traced = RuntimeJob.create()
+otel_context.detach(token)
+assert traced.trace_context, traced.trace_context
+with tracing.job_span(traced, "w:1:0") as span:
+    # No SDK, but an enqueuer's trace: its context is still what the perform runs in, so
+    # instrumented calls made by perform carry the enqueuer's trace id on.
+    assert trace.get_current_span().get_span_context().trace_id == 0x1234
+print("ok")
+"""
+
+
+def test_without_an_sdk_a_job_with_no_trace_costs_no_span_and_a_traced_one_carries_on(
+    rocketjob_db: Any,
+) -> None:
+    _run_script(API_WITHOUT_SDK, rocketjob_db)

@@ -19,7 +19,6 @@ from mongoengine import signals
 
 from rocketjob.plugins.job.changes import SCALAR_FIELDS
 
-_MISSING = object()
 #: Stored keys that are not fields of the class.
 _SPECIAL = ("_cls",)
 
@@ -36,32 +35,57 @@ def _plain(klass: Any) -> bool:
     return not (klass._dynamic or klass.STRICT or _has_init_receivers(klass))
 
 
+#: How each field is read: (name, db name, to_python for a scalar field or None, value when
+#: missing: a constant, a callable default, or _UNLOADABLE).
+_FieldPlan = tuple[str, str, Any, Any]
+_UNLOADABLE = object()
+
+
+def _field_plan(klass: Any) -> tuple[_FieldPlan, ...]:
+    """What ``load_scalar_document`` does per field, worked out once per class (``__dict__``:
+    a subclass has its own fields) instead of at every claim."""
+    plan: tuple[_FieldPlan, ...] | None = klass.__dict__.get("_rocketjob_field_plan")
+    if plan is not None:
+        return plan
+    steps = []
+    for name, field in klass._fields.items():
+        scalar = isinstance(field, SCALAR_FIELDS)
+        # As the field's descriptor does when given None: the default, unless null.
+        missing = None if field.null else field.default
+        if missing is not None and not scalar and not callable(missing):
+            empty_container = isinstance(missing, (dict, list)) and not missing
+            # A non-empty container default: leave it to mongoengine.
+            missing = missing if empty_container else _UNLOADABLE
+        steps.append((name, field.db_field, field.to_python if scalar else None, missing))
+    plan = tuple(steps)
+    klass._rocketjob_field_plan = plan
+    return plan
+
+
 def load_scalar_document(klass: Any, son: dict[str, Any]) -> Any | None:
     """``klass``'s document for ``son``, as ``klass._from_son(son)`` builds it, or None when
     ``son`` needs the generic path. ``klass`` must be the class named by ``son["_cls"]``."""
     if not _plain(klass):
         return None
-    fields = klass._fields
     by_db_name = klass._reverse_db_field_map
     for key in son:
         if key not in by_db_name and key not in _SPECIAL:
             return None  # mongoengine raises FieldDoesNotExist for it: let it
     data: dict[str, Any] = {}
-    for name, field in fields.items():
-        value = son.get(field.db_field, _MISSING)
-        if value is _MISSING or value is None:
-            # As the field's descriptor does when given None: the default, unless null.
-            value = None if field.null else field.default
-            if callable(value):
-                value = value()
-            empty_container = isinstance(value, (dict, list)) and not value
-            if value is not None and not isinstance(field, SCALAR_FIELDS) and not empty_container:
-                # A non-empty container default: leave it to mongoengine. An empty one (e.g.
-                # ``trace_context`` of a job enqueued without a trace) is stored as __init__
-                # stores it; the field's descriptor wraps it for change tracking when read.
+    for name, db_name, to_python, missing in _field_plan(klass):
+        value = son.get(db_name)
+        if value is None:
+            if missing is _UNLOADABLE:
                 return None
-        elif isinstance(field, SCALAR_FIELDS):
-            value = field.to_python(value)
+            value = missing() if callable(missing) else missing
+            if value is not None and to_python is None:
+                if not isinstance(value, (dict, list)) or value:
+                    return None  # a callable default that gave a non-empty container
+                # An empty one (e.g. ``trace_context`` of a job enqueued without a trace)
+                # is stored as __init__ stores it; the descriptor wraps it when read.
+                value = type(value)()
+        elif to_python is not None:
+            value = to_python(value)
         elif isinstance(value, (dict, list)) and not value:
             value = type(value)()  # an empty container, as to_python gives it
         else:

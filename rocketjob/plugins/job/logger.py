@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 
 class JobLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
@@ -69,6 +69,14 @@ class JobLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
 class LoggerMixin:
     """``job.logger``: the job's logger (``rocketjob.job.<ClassName>``)."""
 
+    _rocketjob_class_logger: ClassVar[logging.Logger]
+
     @property
     def logger(self) -> JobLoggerAdapter:
-        return JobLoggerAdapter(logging.getLogger(f"rocketjob.job.{type(self).__name__}"), self)
+        klass = type(self)
+        # Read several times per performed job: the class's logger is looked up once.
+        named: logging.Logger | None = klass.__dict__.get("_rocketjob_class_logger")
+        if named is None:
+            named = logging.getLogger(f"rocketjob.job.{klass.__name__}")
+            klass._rocketjob_class_logger = named
+        return JobLoggerAdapter(named, self)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import traceback
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import mongoengine as me
 
@@ -103,6 +103,7 @@ class JobModel:
     pk: Any
     id: Any
     _get_changed_fields: Any
+    _rocketjob_path_field_names: ClassVar[tuple[str, ...]]
 
     @classmethod
     def user_editable_fields(cls) -> list[str]:
@@ -112,7 +113,19 @@ class JobModel:
     @classmethod
     def allowed_path_fields(cls) -> list[str]:
         """Names of the fields holding a path that must lie inside the allow-list."""
-        return [name for name, f in cls._fields.items() if getattr(f, "allowed_path", False)]
+        return list(cls._rocketjob_path_fields())
+
+    @classmethod
+    def _rocketjob_path_fields(cls) -> tuple[str, ...]:
+        # Read twice per performed job (before perform, and in ``clean`` at completion):
+        # found once per class. ``cls.__dict__``: a subclass does not reuse its base's.
+        found: tuple[str, ...] | None = cls.__dict__.get("_rocketjob_path_field_names")
+        if found is None:
+            found = tuple(
+                name for name, f in cls._fields.items() if getattr(f, "allowed_path", False)
+            )
+            cls._rocketjob_path_field_names = found
+        return found
 
     def rocketjob_check_paths(self, changed_only: bool = False) -> None:
         """Raise PathNotAllowedError for a path field outside the allow-list.
@@ -120,10 +133,13 @@ class JobModel:
         ``changed_only``: check only fields set since loading (all of them on a new job), so a
         stored job whose path is no longer allowed can still be failed or aborted.
         """
+        names = self._rocketjob_path_fields()
+        if not names:  # most classes: no walk over the changed fields
+            return
         from rocketjob.allowed_paths import check_allowed
 
         changed = set(self._get_changed_fields()) if changed_only and self.pk else None
-        for name in self.allowed_path_fields():
+        for name in names:
             value = getattr(self, name, None)
             if value and (changed is None or name in changed):
                 check_allowed(value, name)
