@@ -10,86 +10,24 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from rocketjob.metrics import bucket_for
+from rocketjob.metrics.numbers import Numbers
 from rocketjob.metrics.store import MinuteMetrics
 
 OUTCOMES = ("completed", "failed", "aborted")
 
 
-@dataclass
-class Counts:
-    """Mutable counters of one scope (a minute's, or the process's running totals)."""
-
-    completed: int = 0
-    failed: int = 0
-    aborted: int = 0
-    run_seconds_sum: float = 0.0
-    run_count: int = 0
-    run_buckets: dict[str, int] = field(default_factory=dict)
-    latency_seconds_sum: float = 0.0
-    latency_count: int = 0
-    latency_buckets: dict[str, int] = field(default_factory=dict)
-    records: int = 0
-    queued: int | None = None
-
-    def add_end(self, outcome: str, run_seconds: float | None, latency: float | None) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        if run_seconds is not None:
-            self.run_seconds_sum += run_seconds
-            self.run_count += 1
-            label = bucket_for(run_seconds)
-            self.run_buckets[label] = self.run_buckets.get(label, 0) + 1
-        if latency is not None:
-            self.latency_seconds_sum += latency
-            self.latency_count += 1
-            label = bucket_for(latency)
-            self.latency_buckets[label] = self.latency_buckets.get(label, 0) + 1
+class Counts(Numbers):
+    """Mutable numbers of one scope: a minute not flushed yet, or the process's running
+    totals."""
 
     def copy(self) -> Counts:
         """An independent copy (the bucket dictionaries too)."""
-        return Counts(
-            **{
-                **vars(self),
-                "run_buckets": dict(self.run_buckets),
-                "latency_buckets": dict(self.latency_buckets),
-            }
-        )
-
-    def merge(self, other: MinuteMetrics) -> None:
-        """Add the numbers of a minute that could not be flushed back in."""
-        for name in ("completed", "failed", "aborted", "run_count", "latency_count", "records"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.run_seconds_sum += other.run_seconds_sum
-        self.latency_seconds_sum += other.latency_seconds_sum
-        for mine, theirs in (
-            (self.run_buckets, other.run_buckets),
-            (self.latency_buckets, other.latency_buckets),
-        ):
-            for label, count in theirs.items():
-                mine[label] = mine.get(label, 0) + count
-        if other.queued is not None:
-            self.queued = max(self.queued or 0, other.queued)
+        return Counts(**self.numbers())
 
     def as_minute(self, minute: datetime, job_class: str, job_id: str | None) -> MinuteMetrics:
-        return MinuteMetrics(
-            minute=minute,
-            job_class=job_class,
-            job_id=job_id,
-            completed=self.completed,
-            failed=self.failed,
-            aborted=self.aborted,
-            run_seconds_sum=self.run_seconds_sum,
-            run_count=self.run_count,
-            run_buckets=dict(self.run_buckets),
-            latency_seconds_sum=self.latency_seconds_sum,
-            latency_count=self.latency_count,
-            latency_buckets=dict(self.latency_buckets),
-            records=self.records,
-            queued=self.queued,
-        )
+        return MinuteMetrics(minute=minute, job_class=job_class, job_id=job_id, **self.numbers())
 
 
 #: (job class, job id or None, minute number since the epoch)

@@ -12,7 +12,7 @@ labels back as in :data:`rocketjob.metrics.BUCKET_LABELS`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,33 +21,20 @@ from pymongo.errors import DuplicateKeyError
 
 from rocketjob.conf import get_settings
 from rocketjob.connection import ensure_ttl_index, jobs_db, register_index_hook
+from rocketjob.metrics.numbers import BUCKET_FIELDS, COUNTERS, SUMS, Numbers
 
 METRICS_COLLECTION = "rocketjob_metrics"
 TTL_INDEX = "rocketjob_metrics_ttl"
 SERIES_INDEX = "rocketjob_metrics_series"
-_COUNTERS = ("completed", "failed", "aborted", "run_count", "latency_count", "records")
-_SUMS = ("run_seconds_sum", "latency_seconds_sum")
-_BUCKET_FIELDS = ("run_buckets", "latency_buckets")
 
 
-@dataclass(frozen=True)
-class MinuteMetrics:
+@dataclass(kw_only=True)
+class MinuteMetrics(Numbers):
     """One scope's numbers for one UTC minute (counters are added, ``queued`` is a gauge)."""
 
     minute: datetime
     job_class: str
     job_id: str | None = None
-    completed: int = 0
-    failed: int = 0
-    aborted: int = 0
-    run_seconds_sum: float = 0.0
-    run_count: int = 0
-    run_buckets: dict[str, int] = field(default_factory=dict)
-    latency_seconds_sum: float = 0.0
-    latency_count: int = 0
-    latency_buckets: dict[str, int] = field(default_factory=dict)
-    records: int = 0
-    queued: int | None = None
 
 
 def minute_of(moment: datetime) -> datetime:
@@ -84,11 +71,11 @@ def _label_of(stored: str) -> str:
 
 def _increments(m: MinuteMetrics) -> dict[str, Any]:
     inc: dict[str, Any] = {}
-    for name in (*_COUNTERS, *_SUMS):
+    for name in (*COUNTERS, *SUMS):
         value = getattr(m, name)
         if value:
             inc[name] = value
-    for name in _BUCKET_FIELDS:
+    for name in BUCKET_FIELDS:
         for label, count in getattr(m, name).items():
             if count:
                 inc[f"{name}.{_stored_key(label)}"] = count
@@ -102,9 +89,9 @@ def _new_document(m: MinuteMetrics, doc_id: str) -> dict[str, Any]:
         "job_id": m.job_id,
         "minute": minute_of(m.minute),
     }
-    for name in (*_COUNTERS, *_SUMS):
+    for name in (*COUNTERS, *SUMS):
         doc[name] = getattr(m, name)
-    for name in _BUCKET_FIELDS:
+    for name in BUCKET_FIELDS:
         doc[name] = {_stored_key(k): v for k, v in getattr(m, name).items() if v}
     if m.queued is not None:
         doc["queued"] = m.queued
@@ -206,9 +193,9 @@ def class_totals(
     from rocketjob.metrics import BUCKET_LABELS
 
     group: dict[str, Any] = {"_id": "$job_class"}
-    for name in (*_COUNTERS, *_SUMS):
+    for name in (*COUNTERS, *SUMS):
         group[name] = {"$sum": f"${name}"}
-    for name in _BUCKET_FIELDS:
+    for name in BUCKET_FIELDS:
         for index, label in enumerate(BUCKET_LABELS):
             group[f"{name}__{index}"] = {"$sum": f"${name}.{_stored_key(label)}"}
     conditions: list[dict[str, Any]] = [{"job_id": {"$eq": None}}]
@@ -221,7 +208,7 @@ def class_totals(
     now = datetime.now(UTC)
     for row in metrics_collection().aggregate(pipeline):
         doc: dict[str, Any] = {**row, "job_class": row["_id"], "job_id": None, "minute": now}
-        for name in _BUCKET_FIELDS:
+        for name in BUCKET_FIELDS:
             counts = ((label, row.get(f"{name}__{i}")) for i, label in enumerate(BUCKET_LABELS))
             doc[name] = {_stored_key(label): count for label, count in counts if count}
         totals[str(row["_id"])] = _from_document(doc)

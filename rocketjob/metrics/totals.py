@@ -46,20 +46,7 @@ def window_start(now: datetime) -> datetime:
 
 
 def _negated(m: MinuteMetrics) -> MinuteMetrics:
-    return MinuteMetrics(
-        minute=m.minute,
-        job_class=m.job_class,
-        completed=-m.completed,
-        failed=-m.failed,
-        aborted=-m.aborted,
-        run_seconds_sum=-m.run_seconds_sum,
-        run_count=-m.run_count,
-        run_buckets={k: -v for k, v in m.run_buckets.items()},
-        latency_seconds_sum=-m.latency_seconds_sum,
-        latency_count=-m.latency_count,
-        latency_buckets={k: -v for k, v in m.latency_buckets.items()},
-        records=-m.records,
-    )
+    return MinuteMetrics(minute=m.minute, job_class=m.job_class, **m.numbers(sign=-1))
 
 
 def _add(into: dict[str, Counts], minutes: dict[str, MinuteMetrics]) -> None:
