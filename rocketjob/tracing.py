@@ -9,7 +9,8 @@
   state the job was left in), plus the worker and slice.
 
 Without the ``opentelemetry`` packages every function here is a cheap no-op; with the API but
-no SDK configured the spans are OpenTelemetry's non-recording ones. Exporting is configured
+no SDK configured the spans are OpenTelemetry's non-recording ones, which carry a stored trace
+context on, and none is built for a job without one. Exporting is configured
 by the application (see docs/operations.md, "Monitoring").
 """
 
