@@ -41,12 +41,19 @@ _FieldPlan = tuple[str, str, Any, Any]
 _UNLOADABLE = object()
 
 
+_plans: dict[type, tuple[_FieldPlan, ...]] = {}
+
+
 def _field_plan(klass: Any) -> tuple[_FieldPlan, ...]:
-    """What ``load_scalar_document`` does per field, worked out once per class (``__dict__``:
-    a subclass has its own fields) instead of at every claim."""
-    plan: tuple[_FieldPlan, ...] | None = klass.__dict__.get("_rocketjob_field_plan")
-    if plan is not None:
-        return plan
+    """What ``load_scalar_document`` does per field, worked out once per class instead of at
+    every claim."""
+    plan = _plans.get(klass)
+    if plan is None:
+        plan = _plans[klass] = _plan_fields(klass)
+    return plan
+
+
+def _plan_fields(klass: Any) -> tuple[_FieldPlan, ...]:
     steps = []
     for name, field in klass._fields.items():
         scalar = isinstance(field, SCALAR_FIELDS)
@@ -57,9 +64,7 @@ def _field_plan(klass: Any) -> tuple[_FieldPlan, ...]:
             # A non-empty container default: leave it to mongoengine.
             missing = missing if empty_container else _UNLOADABLE
         steps.append((name, field.db_field, field.to_python if scalar else None, missing))
-    plan = tuple(steps)
-    klass._rocketjob_field_plan = plan
-    return plan
+    return tuple(steps)
 
 
 def load_scalar_document(klass: Any, son: dict[str, Any]) -> Any | None:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any
 
 
 class JobLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
@@ -69,14 +69,18 @@ class JobLoggerAdapter(logging.LoggerAdapter[logging.Logger]):
 class LoggerMixin:
     """``job.logger``: the job's logger (``rocketjob.job.<ClassName>``)."""
 
-    _rocketjob_class_logger: ClassVar[logging.Logger]
-
     @property
     def logger(self) -> JobLoggerAdapter:
-        klass = type(self)
-        # Read several times per performed job: the class's logger is looked up once.
-        named: logging.Logger | None = klass.__dict__.get("_rocketjob_class_logger")
-        if named is None:
-            named = logging.getLogger(f"rocketjob.job.{klass.__name__}")
-            klass._rocketjob_class_logger = named
-        return JobLoggerAdapter(named, self)
+        return JobLoggerAdapter(_class_logger(type(self)), self)
+
+
+_class_loggers: dict[type, logging.Logger] = {}
+
+
+def _class_logger(klass: type) -> logging.Logger:
+    """``rocketjob.job.<ClassName>``, looked up once per class (``job.logger`` is read several
+    times per performed job)."""
+    found = _class_loggers.get(klass)
+    if found is None:
+        found = _class_loggers[klass] = logging.getLogger(f"rocketjob.job.{klass.__name__}")
+    return found

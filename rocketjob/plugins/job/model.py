@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import traceback
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import mongoengine as me
 
@@ -66,6 +66,21 @@ class JobException(me.EmbeddedDocument):
         )
 
 
+_path_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _path_field_names(klass: type) -> tuple[str, ...]:
+    """The path fields of ``klass``, found once per class: they are read twice per performed
+    job (before perform, and in ``clean`` at completion)."""
+    found = _path_fields.get(klass)
+    if found is None:
+        fields: dict[str, Any] = getattr(klass, "_fields", {})
+        found = _path_fields[klass] = tuple(
+            name for name, f in fields.items() if getattr(f, "allowed_path", False)
+        )
+    return found
+
+
 class JobModel:
     """Fields of the inventory's job table; validated by mongoengine on every save."""
 
@@ -103,7 +118,6 @@ class JobModel:
     pk: Any
     id: Any
     _get_changed_fields: Any
-    _rocketjob_path_field_names: ClassVar[tuple[str, ...]]
 
     @classmethod
     def user_editable_fields(cls) -> list[str]:
@@ -113,19 +127,7 @@ class JobModel:
     @classmethod
     def allowed_path_fields(cls) -> list[str]:
         """Names of the fields holding a path that must lie inside the allow-list."""
-        return list(cls._rocketjob_path_fields())
-
-    @classmethod
-    def _rocketjob_path_fields(cls) -> tuple[str, ...]:
-        # Read twice per performed job (before perform, and in ``clean`` at completion):
-        # found once per class. ``cls.__dict__``: a subclass does not reuse its base's.
-        found: tuple[str, ...] | None = cls.__dict__.get("_rocketjob_path_field_names")
-        if found is None:
-            found = tuple(
-                name for name, f in cls._fields.items() if getattr(f, "allowed_path", False)
-            )
-            cls._rocketjob_path_field_names = found
-        return found
+        return list(_path_field_names(cls))
 
     def rocketjob_check_paths(self, changed_only: bool = False) -> None:
         """Raise PathNotAllowedError for a path field outside the allow-list.
@@ -133,7 +135,7 @@ class JobModel:
         ``changed_only``: check only fields set since loading (all of them on a new job), so a
         stored job whose path is no longer allowed can still be failed or aborted.
         """
-        names = self._rocketjob_path_fields()
+        names = _path_field_names(type(self))
         if not names:  # most classes: no walk over the changed fields
             return
         from rocketjob.allowed_paths import check_allowed
