@@ -64,23 +64,26 @@ def test_a_retried_unique_job_keeps_its_key_against_duplicate_creates(
     env = rocketjob_db.subprocess_env()
     with workers(["--workers", "2", "--name", "ur"], env, tmp_path / "w.log") as worker:
         # Someone keeps enqueueing the same account while the job fails and is retried.
-        def settled() -> bool:  # completed, or failed for good after a duplicate got in
-            return Job.load(job.pk).state == "completed" or (created > 0 and _live("acme") == 0)
+        def settled() -> bool:  # completed, or failed for good and its duplicate completed
+            if Job.load(job.pk).state == "completed":
+                return True
+            done = UniqueRetryRunJob.objects(account="acme", state="completed").count()
+            return created > 0 and done > 0
 
         deadline = time.monotonic() + 60
         while not settled() and time.monotonic() < deadline:
             try:
                 UniqueRetryRunJob.create(account="acme", fail_times=0)
-                created += 1
             except DuplicateJobError:
                 refused += 1
             else:
-                # A create refused nowhere either landed in the fail-to-retry instant (the
-                # original then stays failed) or came after the original completed: a new job.
-                if Job.load(job.pk).state == "completed":
-                    late += 1
-                else:
+                # A create that got in either landed in the fail-to-retry instant (the original
+                # then stays failed for good) or came after the key's holder had completed
+                # (settled() was read just before it completed): a new job of its own.
+                if created == 0 and Job.load(job.pk).state != "completed":
                     created += 1
+                else:
+                    late += 1
             most_live = max(most_live, _live("acme"))
             time.sleep(0.05)
         wait_for(lambda: _live("acme") == 0, timeout=30)
@@ -96,7 +99,7 @@ def test_a_retried_unique_job_keeps_its_key_against_duplicate_creates(
     stored = Job.load(job.pk)
     assert stored.state == ("completed" if created == 0 else "failed")
     assert UniqueRetryRunJob.objects(account="acme", state="completed").count() == 1 + late
-    assert late <= 1  # the loop stops once the original has completed
+    assert late <= 1  # the loop stops once the work for the key has completed
     if created == 0:  # the usual run: failed twice, retried twice, completed on the third
         assert stored.failure_count == 2 and len(stored.failed_at_list) == 2
         assert effects("unique_retry", job.pk) == 3
