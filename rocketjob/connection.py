@@ -8,11 +8,13 @@ its only release pins Django < 4.3.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlparse
 
 import mongoengine
 from mongoengine.connection import get_db
+from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import OperationFailure
 
@@ -24,6 +26,28 @@ JOBS_ALIAS = "rocketjob"
 SLICES_ALIAS = "rocketjob_slices"
 
 _connected_urls: dict[str, str] = {}
+
+
+class SingleClient:
+    """The client factory mongoengine is given for one registration: it creates at most one
+    ``MongoClient`` and hands the same one to every caller.
+
+    mongoengine creates an alias's client on its first use, without a lock: two threads using
+    an alias for the first time at once (two Mission Control requests, a worker thread and a
+    flusher) would each create one, and the one overwritten is dropped unclosed, its monitor
+    threads and sockets left running. A registration (:func:`connect`) gets a new factory,
+    shared by both aliases when they have the same URL, so mongoengine still shares the client.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._client: MongoClient[Any] | None = None
+
+    def __call__(self, **settings: Any) -> MongoClient[Any]:
+        with self._lock:
+            if self._client is None:
+                self._client = MongoClient(**settings)
+            return self._client
 
 
 def database_name_of(url: str, default: str) -> str:
@@ -46,6 +70,7 @@ def connect(settings: RocketJobSettings | None = None) -> None:
     """Register both aliases with mongoengine (idempotent; reconnects if the URL changed)."""
     settings = settings or get_settings()
     jobs_url, slices_url = resolve_urls(settings)
+    factories: dict[str, SingleClient] = {}
     for alias, url in ((JOBS_ALIAS, jobs_url), (SLICES_ALIAS, slices_url)):
         if _connected_urls.get(alias) == url:
             continue
@@ -58,6 +83,7 @@ def connect(settings: RocketJobSettings | None = None) -> None:
             serverSelectionTimeoutMS=settings.server_selection_timeout_ms,
             tz_aware=True,
             uuidRepresentation="standard",
+            mongo_client_class=factories.setdefault(url, SingleClient()),
         )
         _connected_urls[alias] = url
 
