@@ -67,6 +67,16 @@ def stored_documents() -> dict[str, list[Any]]:
     return state
 
 
+def settled_documents() -> dict[str, list[Any]]:
+    """:func:`stored_documents` once the job metrics recorded so far are written: they are
+    written by a background flusher every few seconds, so a snapshot taken before an action
+    could otherwise differ from one taken after it by a flush the action did not cause."""
+    from rocketjob.metrics import recorder
+
+    recorder.stop()  # writes what is pending; the next recorded job starts a new flusher
+    return stored_documents()
+
+
 def race_in_processes(script: str, env: dict[str, str], processes: int = 4) -> list[list[str]]:
     """Run ``script`` (a format string with ``{start}``) in ``processes`` ``manage.py shell``
     processes that all begin at the same wall-clock second; return each one's last output line,

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from rocketjob.events import LOG_LEVELS
 from tests.acceptance.workers_support import run_manage
-from tests.helpers import stored_documents
+from tests.helpers import settled_documents, stored_documents
 from tests.properties.strategies import HUGE_INTS, budget, odd_text
 
 JOB_CLASSES = ["CsvBatchJob", "EchoBatchJob", "Job.EchoBatchJob", "NoopJob", "NoSuchJob"]
@@ -76,7 +76,7 @@ def rocketjob_logging_kept() -> Iterator[None]:
 def run(*args: str) -> CommandError | None:
     """Run a command in-process: None if it succeeded, its CommandError if it failed (any
     other exception fails the test: it would be a traceback on the command line)."""
-    before = stored_documents()
+    before = settled_documents()
     try:
         with rocketjob_logging_kept():
             call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
@@ -134,7 +134,7 @@ def test_a_few_real_upload_processes_never_print_a_traceback(
     @settings(max_examples=budget(3))
     @given(args=upload_arguments(files))
     def uploads(args: list[str]) -> None:
-        before = stored_documents()
+        before = settled_documents()
         result = run_manage(["rocketjob_upload", *args], env, timeout=60)
         assert "Traceback" not in result.stderr, result.stderr
         if result.returncode != 0:

@@ -25,8 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mission_control import urls
-from rocketjob.metrics import recorder as metrics_recorder
-from tests.helpers import stored_documents
+from tests.helpers import settled_documents, stored_documents
 from tests.properties.conftest import READ_ONLY_USERS, USERS, World
 from tests.properties.strategies import budget, form_data, path_value
 
@@ -70,10 +69,8 @@ def check_request(
     method = data.draw(st.sampled_from(["get", "post"]), label="method")
     payload = data.draw(form_data(existing), label="data")
     # Job metrics recorded earlier (the world's failed jobs, an allowed request before this
-    # one) are written by a background flusher: write them now, so that only this request can
-    # change what is stored.
-    metrics_recorder.stop()
-    before = stored_documents()
+    # one) are written now, so that only this request can change what is stored.
+    before = settled_documents()
     response = getattr(clients[user], method)(path, payload)
     assert response.status_code < 500, (path, response.status_code)
     body = response.content.decode(errors="replace")
