@@ -35,6 +35,9 @@ from rocketjob.runtime.worker_pool import WorkerPool
 
 logger = logging.getLogger(__name__)
 
+#: How long a stopping supervisor waits for claims already sent (see _await_claims_in_flight).
+CLAIM_WAIT_SECONDS = 10.0
+
 
 @dataclass
 class SupervisorOptions:
@@ -261,6 +264,7 @@ class Supervisor:
                 "re-queuing jobs still running at shutdown",
                 extra={"server": self.name, "jobs": [a.job_id for a in leftover]},
             )
+        self._await_claims_in_flight(CLAIM_WAIT_SECONDS)
         if self.server is not None:
             try:
                 requeued = retry_db(self.server.unregister, "unregister server", timeout=30.0)
@@ -270,6 +274,20 @@ class Supervisor:
                     "could not unregister; other servers will re-queue its jobs as a zombie's",
                     extra={"server": self.name, "error": str(exc)[:500]},
                 )
+
+    def _await_claims_in_flight(self, timeout: float) -> None:
+        """Let workers still alive after the shutdown timeout finish a claim they have sent.
+
+        A claim is one round trip, not user code, but under load it can land after
+        ``unregister`` re-queued this server's jobs: its job would stay running under a server
+        that no longer exists until a peer's zombie scan. Waiting for it (bounded) lets
+        ``unregister`` re-queue what it took; a worker that sees the stop before it claims
+        claims nothing (``Worker._claim``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+            worker.claiming_since is not None for worker in self.pool.alive()
+        ):
+            time.sleep(0.01)
 
     def _join_workers(self, timeout: float) -> None:
         """Wait for workers to finish, heartbeating so peers do not take us for a zombie."""

@@ -201,6 +201,9 @@ class Worker:
         from rocketjob.job import Job
 
         self.claiming_since = utc_now()
+        if self._stop.is_set():  # checked after claiming_since is set: a stopping supervisor
+            self.claiming_since = None  # waits only for claims it can see (see supervisor)
+            return None
         try:
             found = claim.next_job(Job, self.name, self.claim_filter)
         except PyMongoError as exc:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
+import pytest
+
 from rocketjob.job import Job
 from rocketjob.runtime.server import Server
 from tests.helpers import wait_for
@@ -112,3 +118,39 @@ def test_a_live_server_whose_document_was_removed_registers_again() -> None:
         assert again.state == "running"
         job = RuntimeJob.create()
         wait_for(lambda: _state(job) == "completed")
+
+
+def test_a_claim_landing_after_the_shutdown_timeout_is_requeued_not_left_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker still claiming when a hasty shutdown gives up on it (a slow round trip under
+    load): its claim lands late, and the server's unregister must re-queue that job, not
+    leave it running under a server that no longer exists."""
+    from rocketjob.runtime import claim
+
+    real_next_job = claim.next_job
+    armed, claiming, claimed = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_next_job(*args: Any, **kwargs: Any) -> Any:
+        if not armed.is_set() or claiming.is_set():
+            return real_next_job(*args, **kwargs)
+        claiming.set()
+        time.sleep(1.5)  # the claim is slow; the shutdown timeout is 0.05 s
+        try:
+            return real_next_job(*args, **kwargs)
+        finally:
+            claimed.set()
+
+    monkeypatch.setattr(claim, "next_job", slow_next_job)
+    with running_supervisor(max_workers=1, shutdown_timeout=0.05) as supervisor:
+        armed.set()
+        assert claiming.wait(30)  # the worker's next claim has begun (and is slow) ...
+        job = RuntimeJob.create(sleep_seconds=2)  # ... and will take this job
+    assert claimed.wait(10)
+    stored = Job.load(job.pk)
+    assert (stored.state, stored.worker_name) == ("queued", None)
+    assert Server.objects.count() == 0
+    # The abandoned worker thread performs it meanwhile (a real process would have exited):
+    # let it end here, its completion refused, so it cannot touch the next test's database.
+    wait_for(lambda: not supervisor.pool.alive(), timeout=30)
+    assert Job.load(job.pk).state == "queued"
