@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import gc
-import threading
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mongoengine.connection import get_connection
 
 from rocketjob.connection import JOBS_ALIAS, SLICES_ALIAS, connect, disconnect
+from tests.helpers import race_in_threads
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
-
-
-def _first_use_in_threads(threads: int) -> list[Any]:
-    """Every thread's client of the jobs alias, all asking at the same instant."""
-    clients: list[Any] = []
-    start = threading.Barrier(threads)
-
-    def use() -> None:
-        start.wait()
-        clients.append(get_connection(JOBS_ALIAS))
-
-    running = [threading.Thread(target=use) for _ in range(threads)]
-    for thread in running:
-        thread.start()
-    for thread in running:
-        thread.join(30)
-    return clients
 
 
 def test_threads_using_an_alias_first_at_once_share_one_client(
@@ -39,7 +22,7 @@ def test_threads_using_an_alias_first_at_once_share_one_client(
     connect(rocketjob_db.settings)  # a fresh registration: no client yet
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
-        clients = _first_use_in_threads(8)
+        clients, _ = race_in_threads(lambda: get_connection(JOBS_ALIAS), threads=8)
         gc.collect()  # a client dropped by a lost race would warn "Unclosed MongoClient" here
     assert len(clients) == 8
     assert len({id(client) for client in clients}) == 1
