@@ -255,6 +255,7 @@ class Supervisor:
             self.pool.kill()
         timeout = 5.0 if killing else self.options.shutdown_timeout
         self._join_workers(timeout)
+        self._await_claims_in_flight(CLAIM_WAIT_SECONDS)  # so leftover names their jobs too
         if listener is not None:
             listener.stop()
         metrics_recorder.stop()  # the last few seconds' numbers, before we unregister
@@ -264,7 +265,6 @@ class Supervisor:
                 "re-queuing jobs still running at shutdown",
                 extra={"server": self.name, "jobs": [a.job_id for a in leftover]},
             )
-        self._await_claims_in_flight(CLAIM_WAIT_SECONDS)
         if self.server is not None:
             try:
                 requeued = retry_db(self.server.unregister, "unregister server", timeout=30.0)
